@@ -1,0 +1,131 @@
+/* Process-wide settings; see config.h. */
+#include "core/config.h"
+#include "core/env.h"
+#include "core/log.h"
+#include "core/problems.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const global_vars[] = {
+    "LOGSHIP_HEALTH_ADDR",       "LOGSHIP_METRICS_ADDR",
+    "LOGSHIP_CA_FILE",           "LOGSHIP_DEAD_LETTER_DIR",
+    "LOGSHIP_SHUTDOWN_TIMEOUT",  "LOGSHIP_MAX_RECORD_BYTES",
+    "LOGSHIP_INTAKE_QUEUE",      "LOGSHIP_LOG_LEVEL",
+    "LOGSHIP_NATS_PENDING_MSGS", "LOGSHIP_NATS_PENDING_BYTES",
+    "LOGSHIP_NATS_CREDS",        "LOGSHIP_NATS_CA_FILE",
+    "LOGSHIP_CONSOLE",           "LOGSHIP_FILE_DIR",
+    "LOGSHIP_FILE_MAX_BYTES",    "LOGSHIP_FILE_GZIP",
+    "LOGSHIP_BLACKHOLE",         NULL,
+};
+
+/* Per-sink knob suffixes (LOGSHIP_<SINK>_<KNOB>); see sink/sink.c. */
+static const char *const sink_knobs[] = {
+    "SUBJECT",
+    "BATCH_MAX_EVENTS",
+    "BATCH_MAX_BYTES",
+    "BATCH_TIMEOUT",
+    "CONCURRENCY",
+    "REQUEST_TIMEOUT",
+    "RETRY_INITIAL_BACKOFF",
+    "RETRY_MAX_BACKOFF",
+    "RETRY_MAX_ATTEMPTS",
+    "QUEUE_MAX_EVENTS",
+    "COMPRESSION",
+    "ENDPOINT",
+    NULL,
+};
+
+static const char *const sink_names[] = {"HTTP", "CONSOLE", "FILE", "BLACKHOLE", NULL};
+
+int ls_config_read(const struct ls_env *env, struct ls_config *c, struct ls_problems *problems)
+{
+    size_t before = problems->n;
+    char err[256];
+    c->health_addr = ls_env_get(env, "LOGSHIP_HEALTH_ADDR");
+    if (!c->health_addr)
+        c->health_addr = "[::]:8686";
+    c->metrics_addr = ls_env_get(env, "LOGSHIP_METRICS_ADDR");
+    if (!c->metrics_addr)
+        c->metrics_addr = "[::]:9598";
+    c->ca_file = ls_env_get(env, "LOGSHIP_CA_FILE");
+    if (c->ca_file && !*c->ca_file)
+        c->ca_file = NULL;
+    if (c->ca_file && access(c->ca_file, R_OK) != 0)
+        ls_problems_add(problems, "LOGSHIP_CA_FILE: cannot read %s", c->ca_file);
+    c->dead_letter_dir = ls_env_get(env, "LOGSHIP_DEAD_LETTER_DIR");
+    if (c->dead_letter_dir && !*c->dead_letter_dir)
+        c->dead_letter_dir = NULL;
+    if (c->dead_letter_dir) {
+        mkdir(c->dead_letter_dir, 0755);
+        if (access(c->dead_letter_dir, W_OK) != 0)
+            ls_problems_add(problems, "LOGSHIP_DEAD_LETTER_DIR: %s is not a writable directory",
+                            c->dead_letter_dir);
+    }
+    if (ls_env_duration_ms(env, "LOGSHIP_SHUTDOWN_TIMEOUT", 10000, &c->shutdown_timeout_ms, err,
+                           sizeof(err)) != 0)
+        ls_problems_add(problems, "%s", err);
+    if (ls_env_size(env, "LOGSHIP_MAX_RECORD_BYTES", 1 << 20, &c->max_record_bytes, err,
+                    sizeof(err)) != 0)
+        ls_problems_add(problems, "%s", err);
+    else if (c->max_record_bytes < 1024)
+        ls_problems_add(problems, "LOGSHIP_MAX_RECORD_BYTES: must be at least 1KiB");
+    if (ls_env_uint(env, "LOGSHIP_INTAKE_QUEUE", 65536, 16, 10000000, &c->intake_queue, err,
+                    sizeof(err)) != 0)
+        ls_problems_add(problems, "%s", err);
+    c->log_level = LS_LOG_INFO;
+    const char *lvl = ls_env_get(env, "LOGSHIP_LOG_LEVEL");
+    if (lvl && *lvl) {
+        int l = ls_log_level_parse(lvl);
+        if (l < 0)
+            ls_problems_add(
+                problems, "LOGSHIP_LOG_LEVEL: \"%s\" is not one of error, warn, info, debug, trace",
+                lvl);
+        else
+            c->log_level = l;
+    }
+    return problems->n == before ? 0 : -1;
+}
+
+void ls_config_describe(const struct ls_config *c)
+{
+    printf("admin\n  health: %s\n  metrics: %s\n", c->health_addr, c->metrics_addr);
+    printf("general\n  shutdown_timeout_ms: %llu\n  max_record_bytes: %llu\n  intake_queue: %llu\n",
+           (unsigned long long)c->shutdown_timeout_ms, (unsigned long long)c->max_record_bytes,
+           (unsigned long long)c->intake_queue);
+    printf("  dead_letter_dir: %s\n  ca_file: %s\n",
+           c->dead_letter_dir ? c->dead_letter_dir : "(off)",
+           c->ca_file ? c->ca_file : "(system store only)");
+}
+
+static int known(const char *name)
+{
+    for (int i = 0; global_vars[i]; i++)
+        if (strcmp(name, global_vars[i]) == 0)
+            return 1;
+    for (int s = 0; sink_names[s]; s++) {
+        size_t sl = strlen(sink_names[s]);
+        if (strncmp(name + 8, sink_names[s], sl) != 0 || name[8 + sl] != '_')
+            continue;
+        for (int k = 0; sink_knobs[k]; k++)
+            if (strcmp(name + 8 + sl + 1, sink_knobs[k]) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+static void check_one(const char *name, const char *value, void *ctx)
+{
+    (void)value;
+    (void)ctx;
+    if (!known(name))
+        LS_WARN("unknown variable %s is ignored (see `logship --help` for the LOGSHIP_* settings)",
+                name);
+}
+
+void ls_config_warn_unknown(const struct ls_env *env)
+{
+    ls_env_each_prefix(env, "LOGSHIP_", check_one, NULL);
+}

@@ -1,0 +1,136 @@
+/*
+ * Reference-counted events; see event.h. The parser creates each event on its intake thread;
+ * the last ls_event_unref, on whichever sink thread drops it, frees the json-c tree and the
+ * single block that holds the struct, the subject and the canonical JSON.
+ */
+#include "event/event.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event/json_canon.h"
+#include "util/buf.h"
+#include "util/time.h"
+
+struct ls_event *ls_event_ref(struct ls_event *ev)
+{
+    atomic_fetch_add_explicit(&ev->refs, 1, memory_order_relaxed);
+    return ev;
+}
+
+void ls_event_unref(struct ls_event *ev)
+{
+    if (!ev)
+        return;
+    /* acq_rel: the freeing thread must see every other holder's reads finished. */
+    if (atomic_fetch_sub_explicit(&ev->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    json_object_put(ev->root);
+    free(ev);
+}
+
+static void record_time(struct ls_event *ev)
+{
+    struct json_object *ts;
+
+    ev->time_ns = ev->recv_ns;
+    ev->time_from_record = false;
+    if (ev->flags & LS_EVENT_RAW)
+        return;
+    if (!json_object_object_get_ex(ev->root, "timestamp", &ts) ||
+        !json_object_is_type(ts, json_type_string))
+        return;
+    int64_t ns;
+    if (ls_time_parse_rfc3339(json_object_get_string(ts), (size_t)json_object_get_string_len(ts),
+                              &ns) == 0) {
+        ev->time_ns = ns;
+        ev->time_from_record = true;
+    }
+}
+
+struct ls_event *ls_event_create_buf(struct json_object *root, const char *subject, int64_t recv_ns,
+                                     unsigned flags, struct ls_buf *scratch)
+{
+    if (!subject)
+        subject = "";
+    ls_buf_reset(scratch);
+    if (!json_object_is_type(root, json_type_object) || ls_json_canon_write(scratch, root) != 0) {
+        json_object_put(root);
+        return NULL;
+    }
+    size_t slen = strlen(subject), jlen = scratch->len;
+    struct ls_event *ev = malloc(sizeof(*ev) + slen + 1 + jlen + 1);
+    if (!ev) {
+        json_object_put(root);
+        return NULL;
+    }
+    atomic_init(&ev->refs, 1);
+    ev->flags = flags;
+    ev->root = root;
+    ev->subject = (char *)(ev + 1);
+    memcpy(ev->subject, subject, slen + 1);
+    ev->json = ev->subject + slen + 1;
+    memcpy(ev->json, scratch->data, jlen);
+    ev->json[jlen] = '\0';
+    ev->json_len = jlen;
+    ev->recv_ns = recv_ns;
+    record_time(ev);
+    return ev;
+}
+
+struct ls_event *ls_event_create(struct json_object *root, const char *subject, int64_t recv_ns,
+                                 unsigned flags)
+{
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    struct ls_event *ev = ls_event_create_buf(root, subject, recv_ns, flags, &b);
+    ls_buf_free(&b);
+    return ev;
+}
+
+/* Looks one segment up in an object; segments longer than the stack copy are compared by hand. */
+static struct json_object *member(struct json_object *o, const char *seg, size_t n)
+{
+    char key[256];
+    struct json_object *v;
+
+    if (!json_object_is_type(o, json_type_object))
+        return NULL;
+    if (n < sizeof(key)) {
+        memcpy(key, seg, n);
+        key[n] = '\0';
+        return json_object_object_get_ex(o, key, &v) ? v : NULL;
+    }
+    json_object_object_foreach(o, k, val)
+    {
+        if (strlen(k) == n && memcmp(k, seg, n) == 0)
+            return val;
+    }
+    return NULL;
+}
+
+struct json_object *ls_json_path(struct json_object *root, const char *path)
+{
+    struct json_object *cur = root;
+    const char *p = path;
+
+    if (!root || !path || !*path)
+        return NULL;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n == 0)
+            return NULL;
+        cur = member(cur, p, n);
+        if (!cur || !dot)
+            return cur;
+        p = dot + 1;
+    }
+}
+
+const char *ls_event_str(const struct ls_event *ev, const char *path)
+{
+    struct json_object *v = ev ? ls_json_path(ev->root, path) : NULL;
+    return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}

@@ -1,0 +1,66 @@
+/*
+ * One log record on its way through logship.
+ *
+ * An event is created once by the parser (event/parse.c), on the intake thread, and is then
+ * immutable and shared by every sink whose filter matches, through a reference count. The
+ * canonical JSON of the record (compact, keys byte-sorted at every level, Vector's string
+ * escaping, numbers exactly as received) is computed once at parse time, so a sink that sends
+ * the record unchanged copies `json` and never re-serialises. A sink that changes fields works
+ * on its own deep copy of `root` (json_object_deep_copy) inside its worker thread.
+ */
+#ifndef LS_EVENT_H
+#define LS_EVENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_object;
+struct ls_buf;
+
+enum {
+    LS_EVENT_RAW = 1u << 0,       /* payload was not a JSON object: Vector's raw shape */
+    LS_EVENT_TRUNCATED = 1u << 1, /* payload exceeded the record limit and was cut */
+};
+
+struct ls_event {
+    atomic_int refs;
+    unsigned flags;
+    struct json_object *root; /* always a JSON object; owned; read-only once published */
+    char *subject;            /* NUL-terminated NATS subject (or "" for stdin without one) */
+    int64_t recv_ns;          /* receive time, ns since the Unix epoch */
+    int64_t time_ns;          /* the record's own `timestamp` when parsable, else recv_ns */
+    bool time_from_record;    /* true when time_ns came from the record */
+    size_t json_len;
+    char *json; /* canonical JSON of root, NUL-terminated; owned */
+};
+
+/* Takes a new reference. */
+struct ls_event *ls_event_ref(struct ls_event *ev);
+/* Drops a reference; frees the event with the last one. Accepts NULL. */
+void ls_event_unref(struct ls_event *ev);
+/*
+ * Creates an event that owns `root` (the reference passes to the event) and copies `subject`.
+ * Computes the canonical JSON and the record time. Returns NULL when memory runs out (root is
+ * then released).
+ */
+struct ls_event *ls_event_create(struct json_object *root, const char *subject, int64_t recv_ns,
+                                 unsigned flags);
+/*
+ * The same, writing the canonical JSON through the caller's reusable `scratch` buffer (reset
+ * here, content undefined afterwards) so the event costs one allocation: the struct, subject
+ * and JSON share one block. For the parser, which keeps one scratch buffer per intake thread.
+ * A missing or unparsable `timestamp` (and any LS_EVENT_RAW event, whose `timestamp` is the
+ * receive time) gives time_ns = recv_ns and time_from_record = false. Also returns NULL when
+ * root is not an object.
+ */
+struct ls_event *ls_event_create_buf(struct json_object *root, const char *subject, int64_t recv_ns,
+                                     unsigned flags, struct ls_buf *scratch);
+
+/* Looks up a dotted path such as "fly.app.name" in an object; NULL when absent. Borrowed. */
+struct json_object *ls_json_path(struct json_object *root, const char *path);
+/* The string at `path`, or NULL when absent or not a string. Borrowed. */
+const char *ls_event_str(const struct ls_event *ev, const char *path);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * A sink's bounded event queue: the hand-off between the intake thread (producer) and the
+ * sink's worker (the only consumer). Holds event references. Never blocks the producer: a full
+ * queue refuses the event and the caller counts the drop.
+ *
+ * The worker sleeps either on the queue's condition variable or, for HTTP sinks, inside
+ * curl_multi_poll(); `wake` lets the producer interrupt the latter (curl_multi_wakeup is
+ * sticky, so a wake-up sent before the worker sleeps is not lost).
+ */
+#ifndef LS_SINK_QUEUE_H
+#define LS_SINK_QUEUE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ls_event;
+
+struct ls_sink_queue {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct ls_event **ring;
+    size_t cap, head, count;
+    bool waiting;            /* the worker is (about to be) asleep */
+    bool closed;             /* no more pushes; set at shutdown */
+    void (*wake)(void *ctx); /* NULL = condition variable */
+    void *wake_ctx;
+};
+
+int ls_sink_queue_init(struct ls_sink_queue *q, size_t cap);
+/* Releases every event still queued. */
+void ls_sink_queue_free(struct ls_sink_queue *q);
+/* Takes a new reference to ev on success; false when full or closed. */
+bool ls_sink_queue_push(struct ls_sink_queue *q, struct ls_event *ev);
+/* Moves up to max events into out (the caller now owns those references); returns how many. */
+size_t ls_sink_queue_pop(struct ls_sink_queue *q, struct ls_event **out, size_t max);
+size_t ls_sink_queue_depth(struct ls_sink_queue *q);
+/*
+ * For condition-variable queues: sleeps until an event arrives, the queue is poked, or
+ * timeout_ms passes. With return_if_ready, returns at once when events are already queued
+ * (a worker that cannot take events now passes false, to sleep until poked or timed out). For
+ * wake-callback queues the caller sleeps elsewhere; it must call ls_sink_queue_arm() first and only
+ * sleep when that returns true (queue empty).
+ */
+void ls_sink_queue_wait(struct ls_sink_queue *q, int64_t timeout_ms, bool return_if_ready);
+bool ls_sink_queue_arm(struct ls_sink_queue *q);
+/* Wakes the worker (shutdown). */
+void ls_sink_queue_poke(struct ls_sink_queue *q);
+
+#endif

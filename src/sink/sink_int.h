@@ -1,0 +1,154 @@
+/*
+ * For sink kind implementers only (the files in sink/kinds/) and the worker (sink/worker.c); the
+ * rest of the program includes sink.h. A kind turns events into bytes and, for HTTP kinds, into a
+ * request; it never sends anything itself: the worker owns batching, the transport sends, and
+ * retry decisions live in one table (transport/http.c) that a kind may only override per code.
+ */
+#ifndef LS_SINK_INT_H
+#define LS_SINK_INT_H
+
+#include "sink/sink.h"
+#include "sink/queue.h"
+#include "util/buf.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct ls_counter;
+struct ls_gauge;
+struct ls_env;
+struct ls_problems;
+struct curl_slist;
+
+enum ls_compression { LS_COMPRESS_NONE, LS_COMPRESS_GZIP };
+
+/* The batch being built or sent. Events are held (referenced) until the batch is settled. */
+struct ls_batch {
+    struct ls_event **events;
+    size_t n, cap;
+    size_t bytes;          /* encoded bytes counted toward the batch limit */
+    struct ls_buf body;    /* framed, uncompressed */
+    struct ls_buf wire;    /* what goes on the wire (compressed body), when different */
+    char *partition;       /* partition key (e.g. hostname for Mezmo); NULL = none */
+    int64_t opened_ms;     /* monotonic time of the first event */
+    int attempts;          /* send attempts so far */
+    int64_t retry_at_ms;   /* when a retried batch may go again */
+    struct ls_batch *next; /* list link in the worker */
+};
+
+/* What a kind's request builder fills in; the transport sends it. */
+struct ls_request {
+    const char *method; /* "POST" unless set */
+    struct ls_buf url;  /* full URL */
+    struct curl_slist *headers;
+    const char *content_type; /* NULL = no Content-Type header */
+    const char *content_encoding;
+};
+
+enum ls_outcome { LS_OUTCOME_OK, LS_OUTCOME_RETRY, LS_OUTCOME_REJECT, LS_OUTCOME_SPLIT };
+
+struct ls_response {
+    long status;       /* HTTP status, 0 when the transfer failed */
+    int curl_code;     /* CURLcode */
+    const char *error; /* curl's error text when status == 0 */
+    const char *body;  /* first bytes of the response body (NUL-terminated) */
+    size_t body_len;
+    int64_t retry_after_ms; /* from Retry-After, -1 when absent */
+};
+
+struct ls_sink_kind {
+    const char *name;
+    /* Framing: the body is prefix + event + sep + event ... + suffix. */
+    const char *prefix, *sep, *suffix;
+    /* Reads the kind's own variables into s->ctx; adds problems naming the variable. */
+    int (*configure)(struct ls_sink *s, const struct ls_env *env, struct ls_problems *problems);
+    /* Appends one encoded event to out. Returns 0, or -1 when the event cannot be encoded
+       (counted as rejected). Pure: no I/O. */
+    int (*encode)(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out);
+    /* Delivers a finished batch synchronously (console, file, blackhole); 0 = done. Kinds that
+       set this have no HTTP request. */
+    int (*write)(struct ls_sink *s, struct ls_batch *b, char *err, size_t errlen);
+    /* Builds the HTTP request for a batch (URL, headers). Pure. */
+    int (*request)(struct ls_sink *s, const struct ls_batch *b, struct ls_request *req);
+    /* Optional per-kind override of the outcome table; return -1 to use the default. */
+    int (*classify)(struct ls_sink *s, const struct ls_response *r);
+    void (*destroy)(struct ls_sink *s);
+};
+
+/* Knobs every sink has (LOGSHIP_<SINK>_*), with the kind's defaults applied. */
+struct ls_sink_config {
+    char *subject; /* filter; NULL = everything */
+    size_t batch_max_events;
+    size_t batch_max_bytes;
+    uint64_t batch_timeout_ms;
+    int concurrency;
+    uint64_t request_timeout_ms;
+    uint64_t retry_initial_ms;
+    uint64_t retry_max_ms;
+    uint64_t retry_max_attempts; /* 0 = retry until delivered */
+    size_t queue_max_events;
+    enum ls_compression compression;
+    char *endpoint; /* LOGSHIP_<SINK>_ENDPOINT origin override, or NULL */
+};
+
+struct ls_sink_metrics {
+    struct ls_counter *events;  /* accepted into the queue */
+    struct ls_counter *dropped; /* queue full */
+    struct ls_counter *sent_events;
+    struct ls_counter *sent_bytes;
+    struct ls_counter *requests;
+    struct ls_counter *retries;
+    struct ls_counter *rejected;
+    struct ls_counter *dead_letter;
+    struct ls_counter *abandoned; /* given up at shutdown */
+    struct ls_counter *encode_errors;
+    struct ls_counter *flush_events, *flush_bytes, *flush_timeout, *flush_shutdown;
+    struct ls_gauge *inflight;
+};
+
+struct ls_http_transport;
+
+struct ls_sink {
+    char *name;     /* "http", "datadog", ... */
+    char *env_name; /* upper-case name used in LOGSHIP_<SINK>_* */
+    const struct ls_sink_kind *kind;
+    struct ls_sink_config cfg;
+    void *ctx; /* the kind's own state */
+    struct ls_sink_queue queue;
+    struct ls_sink_metrics m;
+    struct ls_http_transport *http; /* NULL for write-kinds */
+    const char *dead_letter_dir;    /* borrowed from the global config */
+
+    pthread_t thread;
+    bool started;
+    atomic_bool stop;
+    atomic_llong deadline_ms;
+
+    /* Health, written by the worker, read by admin. */
+    pthread_mutex_t state_lock;
+    int64_t retrying_since_ns; /* 0 when not retrying */
+    char last_error[256];
+    int64_t last_error_ns;
+};
+
+/* Creates an unconfigured sink of a kind; NULL on out-of-memory. */
+struct ls_sink *ls_sink_create(const struct ls_sink_kind *kind, const char *name,
+                               const char *env_name);
+/*
+ * Reads LOGSHIP_<SINK>_* knobs over the defaults already in s->cfg, then the kind's own
+ * configure(). Every problem is added to `problems` naming the variable. Returns 0 when the
+ * sink is usable.
+ */
+int ls_sink_configure(struct ls_sink *s, const struct ls_env *env, struct ls_problems *problems);
+/* Allocates the queue, metrics and transport once configuration succeeded. */
+int ls_sink_prepare(struct ls_sink *s, char *err, size_t errlen);
+/* Records an error for /health (and keeps the time). Worker thread. */
+void ls_sink_set_error(struct ls_sink *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Per-sink log lines carry the sink name. */
+#define LS_SINK_LOG(level, s, fmt, ...) ls_log(level, "[sink:%s] " fmt, (s)->name, ##__VA_ARGS__)
+#define LS_SINK_LOG_EVERY(level, ms, s, fmt, ...)                                                  \
+    LS_LOG_EVERY(level, ms, "[sink:%s] " fmt, (s)->name, ##__VA_ARGS__)
+
+#endif

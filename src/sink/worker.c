@@ -1,0 +1,582 @@
+/*
+ * The sink worker: one thread per sink that takes events from the sink's queue, encodes each
+ * one straight into the open batch, closes the batch at its event, byte or age limit,
+ * compresses it once, hands it to the transport (or the kind's write()), and settles the
+ * outcome: delivered, retried later with backoff, split on 413, or rejected (counted, logged
+ * once per status, dead-lettered when configured). Events stay referenced by their batch until
+ * it is settled, so nothing is released before the destination has accepted it.
+ *
+ * Memory is bounded: the worker stops taking events from its queue while `concurrency + 1`
+ * closed batches are waiting or in flight; the queue then fills and the intake counts drops.
+ */
+#include "sink/sink_int.h"
+#include "sink/dead_letter.h"
+#include "compress/gzip.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "event/event.h"
+#include "transport/http.h"
+#include "util/time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POP_MAX     256
+#define MAX_WAIT_MS 1000
+
+enum flush_reason { FLUSH_EVENTS, FLUSH_BYTES, FLUSH_TIMEOUT, FLUSH_SHUTDOWN };
+
+struct worker {
+    struct ls_sink *s;
+    struct ls_batch *open;
+    struct ls_batch *ready, *ready_tail; /* closed, waiting for a slot (FIFO) */
+    struct ls_batch *waiting;            /* retry scheduled */
+    size_t held;                         /* closed batches not yet settled */
+    size_t max_held;
+    struct ls_gzip *gz;
+    unsigned seed;
+    bool abandoning; /* shutdown deadline passed: finished transfers count as abandoned */
+    size_t abandoned;
+    unsigned char logged_status[600]; /* rejected statuses already logged once */
+};
+
+static struct ls_batch *batch_new(void)
+{
+    struct ls_batch *b = calloc(1, sizeof(*b));
+    if (!b)
+        return NULL;
+    ls_buf_init(&b->body, 0);
+    ls_buf_init(&b->wire, 0);
+    return b;
+}
+
+/* Releases the events and the batch: called once the batch's fate is decided. */
+static void batch_free(struct ls_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        ls_event_unref(b->events[i]);
+    free(b->events);
+    ls_buf_free(&b->body);
+    ls_buf_free(&b->wire);
+    free(b->partition);
+    free(b);
+}
+
+static int batch_hold(struct ls_batch *b, struct ls_event *ev)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        struct ls_event **e = realloc(b->events, cap * sizeof(*e));
+        if (!e)
+            return -1;
+        b->events = e;
+        b->cap = cap;
+    }
+    b->events[b->n++] = ev;
+    return 0;
+}
+
+static void ready_push_back(struct worker *w, struct ls_batch *b)
+{
+    b->next = NULL;
+    if (w->ready_tail)
+        w->ready_tail->next = b;
+    else
+        w->ready = b;
+    w->ready_tail = b;
+}
+
+static void ready_push_front(struct worker *w, struct ls_batch *b)
+{
+    b->next = w->ready;
+    w->ready = b;
+    if (!w->ready_tail)
+        w->ready_tail = b;
+}
+
+static struct ls_batch *ready_pop(struct worker *w)
+{
+    struct ls_batch *b = w->ready;
+    if (b) {
+        w->ready = b->next;
+        if (!w->ready)
+            w->ready_tail = NULL;
+        b->next = NULL;
+    }
+    return b;
+}
+
+/* Appends one encoded event to b's body (with the separator); returns the bytes added or -1. */
+static long encode_into(struct ls_sink *s, struct ls_batch *b, struct ls_event *ev)
+{
+    size_t before = b->body.len;
+    if (b->n > 0 && s->kind->sep && ls_buf_puts(&b->body, s->kind->sep) != 0)
+        return -1;
+    if (s->kind->encode(s, ev, &b->body) != 0) {
+        b->body.len = before;
+        if (b->body.data)
+            b->body.data[before] = '\0';
+        return -1;
+    }
+    return (long)(b->body.len - before);
+}
+
+static struct ls_batch *open_batch(struct worker *w)
+{
+    struct ls_batch *b = batch_new();
+    if (!b)
+        return NULL;
+    if (w->s->kind->prefix)
+        ls_buf_puts(&b->body, w->s->kind->prefix);
+    b->bytes = b->body.len;
+    b->opened_ms = ls_time_mono_ms();
+    return b;
+}
+
+static void count_flush(struct ls_sink *s, enum flush_reason r)
+{
+    struct ls_counter *c[] = {s->m.flush_events, s->m.flush_bytes, s->m.flush_timeout,
+                              s->m.flush_shutdown};
+    ls_counter_inc(c[r]);
+}
+
+/* Finishes the framing and compresses; the batch is then immutable until settled. */
+static int seal(struct worker *w, struct ls_batch *b)
+{
+    struct ls_sink *s = w->s;
+    if (s->kind->suffix && ls_buf_puts(&b->body, s->kind->suffix) != 0)
+        return -1;
+    if (s->cfg.compression == LS_COMPRESS_GZIP && !s->kind->write) {
+        if (!w->gz)
+            w->gz = ls_gzip_create(6);
+        if (!w->gz || ls_gzip_compress(w->gz, b->body.data, b->body.len, &b->wire) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void settle_reject(struct worker *w, struct ls_batch *b, long status, const char *why);
+
+static void close_open(struct worker *w, enum flush_reason why)
+{
+    struct ls_batch *b = w->open;
+    if (!b)
+        return;
+    w->open = NULL;
+    if (b->n == 0) {
+        batch_free(b);
+        return;
+    }
+    count_flush(w->s, why);
+    w->held++;
+    if (seal(w, b) != 0) {
+        settle_reject(w, b, 0, "out of memory sealing the batch");
+        return;
+    }
+    ready_push_back(w, b);
+}
+
+static void add_event(struct worker *w, struct ls_event *ev)
+{
+    struct ls_sink *s = w->s;
+    for (int pass = 0; pass < 2; pass++) {
+        if (!w->open && !(w->open = open_batch(w))) {
+            ls_counter_inc(s->m.encode_errors);
+            ls_event_unref(ev);
+            return;
+        }
+        struct ls_batch *b = w->open;
+        size_t before = b->body.len;
+        long added = encode_into(s, b, ev);
+        if (added < 0) {
+            ls_counter_inc(s->m.encode_errors);
+            LS_SINK_LOG_EVERY(LS_LOG_WARN, 10000, s, "cannot encode an event, dropped subject=%s",
+                              ev->subject);
+            ls_event_unref(ev);
+            return;
+        }
+        size_t suffix = s->kind->suffix ? strlen(s->kind->suffix) : 0;
+        if (b->n > 0 && b->bytes + (size_t)added + suffix > s->cfg.batch_max_bytes && pass == 0) {
+            /* Would overflow: take the event back out, ship what we have, start afresh. */
+            b->body.len = before;
+            b->body.data[before] = '\0';
+            close_open(w, FLUSH_BYTES);
+            continue;
+        }
+        b->bytes += (size_t)added;
+        if (batch_hold(b, ev) != 0) {
+            b->body.len = before;
+            b->body.data[before] = '\0';
+            ls_counter_inc(s->m.encode_errors);
+            ls_event_unref(ev);
+            return;
+        }
+        /* A single event larger than the limit travels alone rather than being dropped. */
+        if (b->bytes + suffix >= s->cfg.batch_max_bytes)
+            close_open(w, FLUSH_BYTES);
+        else if (s->cfg.batch_max_events && b->n >= s->cfg.batch_max_events)
+            close_open(w, FLUSH_EVENTS);
+        return;
+    }
+}
+
+static void settle_ok(struct worker *w, struct ls_batch *b, size_t wire_len)
+{
+    struct ls_sink *s = w->s;
+    ls_counter_add(s->m.sent_events, b->n);
+    ls_counter_add(s->m.sent_bytes, wire_len);
+    w->held--;
+    batch_free(b);
+    if (!w->waiting) {
+        pthread_mutex_lock(&s->state_lock);
+        s->retrying_since_ns = 0;
+        pthread_mutex_unlock(&s->state_lock);
+    }
+}
+
+static void settle_reject(struct worker *w, struct ls_batch *b, long status, const char *why)
+{
+    struct ls_sink *s = w->s;
+    ls_counter_add(s->m.rejected, b->n);
+    ls_sink_set_error(s, "rejected: %s", why);
+    size_t idx = status > 0 && status < 600 ? (size_t)status : 0;
+    if (!w->logged_status[idx]) {
+        w->logged_status[idx] = 1;
+        LS_SINK_LOG(LS_LOG_ERROR, s, "batch rejected permanently, dropping events=%zu %s", b->n,
+                    why);
+    } else {
+        LS_SINK_LOG(LS_LOG_DEBUG, s, "batch rejected events=%zu status=%ld", b->n, status);
+    }
+    if (s->dead_letter_dir) {
+        char err[256];
+        if (ls_dead_letter_write(s->dead_letter_dir, s->name, b->events, b->n, why, err,
+                                 sizeof(err)) == 0)
+            ls_counter_add(s->m.dead_letter, b->n);
+        else
+            LS_SINK_LOG_EVERY(LS_LOG_ERROR, 10000, s, "dead letter write failed: %s", err);
+    }
+    w->held--;
+    batch_free(b);
+}
+
+static int64_t backoff_ms(struct worker *w, int attempts)
+{
+    const struct ls_sink_config *c = &w->s->cfg;
+    uint64_t d = c->retry_initial_ms;
+    for (int i = 1; i < attempts && d < c->retry_max_ms; i++)
+        d *= 2;
+    if (d > c->retry_max_ms)
+        d = c->retry_max_ms;
+    /* "Equal jitter": half fixed, half random, so delays still grow but never align. */
+    uint64_t half = d / 2;
+    return (int64_t)(half + (half ? (uint64_t)rand_r(&w->seed) % (half + 1) : 0));
+}
+
+static void schedule_retry(struct worker *w, struct ls_batch *b, const char *why,
+                           int64_t retry_after_ms)
+{
+    struct ls_sink *s = w->s;
+    b->attempts++;
+    if (s->cfg.retry_max_attempts && (uint64_t)b->attempts >= s->cfg.retry_max_attempts) {
+        char msg[400];
+        snprintf(msg, sizeof(msg), "%s (gave up after %d attempts)", why, b->attempts);
+        settle_reject(w, b, 0, msg);
+        return;
+    }
+    int64_t delay = retry_after_ms >= 0 ? retry_after_ms : backoff_ms(w, b->attempts);
+    if (delay > 3600000)
+        delay = 3600000;
+    b->retry_at_ms = ls_time_mono_ms() + delay;
+    b->next = w->waiting;
+    w->waiting = b;
+    ls_counter_inc(s->m.retries);
+    ls_sink_set_error(s, "%s", why);
+    pthread_mutex_lock(&s->state_lock);
+    if (!s->retrying_since_ns)
+        s->retrying_since_ns = ls_time_now_ns();
+    pthread_mutex_unlock(&s->state_lock);
+    LS_SINK_LOG_EVERY(LS_LOG_WARN, 5000, s,
+                      "delivery failed, will retry %s attempt=%d delay_ms=%lld", why, b->attempts,
+                      (long long)delay);
+}
+
+/* 413: re-encode each half as its own batch and send both before anything newer. */
+static void split(struct worker *w, struct ls_batch *b)
+{
+    struct ls_sink *s = w->s;
+    size_t half = b->n / 2;
+    struct ls_batch *parts[2] = {open_batch(w), open_batch(w)};
+    if (!parts[0] || !parts[1]) {
+        batch_free(parts[0]);
+        batch_free(parts[1]);
+        schedule_retry(w, b, "payload too large (413), out of memory splitting", -1);
+        return;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        struct ls_batch *p = parts[i < half ? 0 : 1];
+        long added = encode_into(s, p, b->events[i]);
+        if (added < 0 || batch_hold(p, b->events[i]) != 0) {
+            ls_counter_inc(s->m.encode_errors);
+            ls_event_unref(b->events[i]);
+            continue;
+        }
+        p->bytes += (size_t)added;
+    }
+    b->n = 0; /* the events moved to the halves */
+    batch_free(b);
+    w->held--;
+    for (int i = 1; i >= 0; i--) {
+        if (seal(w, parts[i]) != 0 || parts[i]->n == 0) {
+            ls_counter_add(s->m.rejected, parts[i]->n);
+            batch_free(parts[i]);
+            continue;
+        }
+        w->held++;
+        ready_push_front(w, parts[i]);
+    }
+}
+
+struct done_ctx {
+    struct worker *w;
+};
+
+static void on_http_done(void *user, const struct ls_response *r, void *ctx)
+{
+    struct worker *w = ((struct done_ctx *)ctx)->w;
+    struct ls_sink *s = w->s;
+    struct ls_batch *b = user;
+    ls_gauge_add(s->m.inflight, -1);
+    if (w->abandoning) {
+        w->abandoned += b->n;
+        w->held--;
+        batch_free(b);
+        return;
+    }
+    int o = s->kind->classify ? s->kind->classify(s, r) : -1;
+    enum ls_outcome out = o >= 0 ? (enum ls_outcome)o : ls_http_classify(r);
+    char why[400];
+    if (r->status == 0)
+        snprintf(why, sizeof(why), "error=\"%s\"", r->error ? r->error : "transfer failed");
+    else
+        snprintf(why, sizeof(why), "status=%ld body=\"%.200s\"", r->status, r->body);
+    for (char *p = why; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    switch (out) {
+    case LS_OUTCOME_OK:
+        settle_ok(w, b, b->wire.len ? b->wire.len : b->body.len);
+        break;
+    case LS_OUTCOME_RETRY:
+        schedule_retry(w, b, why, r->retry_after_ms);
+        break;
+    case LS_OUTCOME_SPLIT:
+        if (b->n > 1) {
+            LS_SINK_LOG_EVERY(LS_LOG_WARN, 10000, s, "payload too large, splitting events=%zu",
+                              b->n);
+            split(w, b);
+        } else {
+            settle_reject(w, b, r->status, why);
+        }
+        break;
+    case LS_OUTCOME_REJECT:
+        settle_reject(w, b, r->status, why);
+        break;
+    }
+}
+
+static void send_batch(struct worker *w, struct ls_batch *b)
+{
+    struct ls_sink *s = w->s;
+    ls_counter_inc(s->m.requests);
+    if (s->kind->write) {
+        char err[256] = "";
+        if (s->kind->write(s, b, err, sizeof(err)) == 0)
+            settle_ok(w, b, b->body.len);
+        else
+            schedule_retry(w, b, err, -1);
+        return;
+    }
+    struct ls_request req;
+    memset(&req, 0, sizeof(req));
+    req.method = "POST";
+    ls_buf_init(&req.url, 0);
+    if (s->kind->request(s, b, &req) != 0) {
+        ls_buf_free(&req.url);
+        settle_reject(w, b, 0, "cannot build the request");
+        return;
+    }
+    if (b->wire.len)
+        req.content_encoding = "gzip";
+    const struct ls_buf *payload = b->wire.len ? &b->wire : &b->body;
+    int rc =
+        ls_http_start(s->http, &req, payload->data, payload->len, s->cfg.request_timeout_ms, b);
+    ls_buf_free(&req.url);
+    if (rc != 0) {
+        schedule_retry(w, b, "cannot start the request", -1);
+        return;
+    }
+    ls_gauge_add(s->m.inflight, 1);
+}
+
+static bool slot_free(struct worker *w)
+{
+    return !w->s->http || ls_http_inflight(w->s->http) < w->s->cfg.concurrency;
+}
+
+/* Moves retries that are due to the front of the ready list; returns ms until the next one. */
+static int64_t promote_due(struct worker *w, int64_t now)
+{
+    int64_t next = INT64_MAX;
+    struct ls_batch **pp = &w->waiting;
+    while (*pp) {
+        struct ls_batch *b = *pp;
+        if (b->retry_at_ms <= now) {
+            *pp = b->next;
+            ready_push_front(w, b);
+        } else {
+            if (b->retry_at_ms - now < next)
+                next = b->retry_at_ms - now;
+            pp = &b->next;
+        }
+    }
+    return next;
+}
+
+static void take_events(struct worker *w)
+{
+    struct ls_event *evs[POP_MAX];
+    while (w->held < w->max_held) {
+        size_t n = ls_sink_queue_pop(&w->s->queue, evs, POP_MAX);
+        for (size_t i = 0; i < n; i++)
+            add_event(w, evs[i]);
+        if (n < POP_MAX)
+            break;
+    }
+}
+
+static size_t abandon_list(struct ls_batch *b)
+{
+    size_t n = 0;
+    while (b) {
+        struct ls_batch *next = b->next;
+        n += b->n;
+        batch_free(b);
+        b = next;
+    }
+    return n;
+}
+
+static void abandon_all(struct worker *w)
+{
+    struct ls_sink *s = w->s;
+    struct done_ctx dc = {w};
+    w->abandoning = true;
+    if (s->http)
+        ls_http_abort_all(s->http, on_http_done, &dc);
+    size_t lost = w->abandoned;
+    if (w->open) {
+        lost += w->open->n;
+        batch_free(w->open);
+        w->open = NULL;
+    }
+    lost += abandon_list(w->ready);
+    lost += abandon_list(w->waiting);
+    w->ready = w->ready_tail = w->waiting = NULL;
+    struct ls_event *evs[POP_MAX];
+    size_t n;
+    while ((n = ls_sink_queue_pop(&s->queue, evs, POP_MAX)) > 0) {
+        lost += n;
+        for (size_t i = 0; i < n; i++)
+            ls_event_unref(evs[i]);
+    }
+    if (lost) {
+        ls_counter_add(s->m.abandoned, lost);
+        LS_SINK_LOG(LS_LOG_ERROR, s, "shutdown deadline passed, abandoning undelivered events=%zu",
+                    lost);
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker w;
+    memset(&w, 0, sizeof(w));
+    w.s = arg;
+    struct ls_sink *s = w.s;
+    w.max_held = (size_t)s->cfg.concurrency + 1;
+    w.seed = (unsigned)ls_time_now_ns();
+    struct done_ctx dc = {&w};
+
+    for (;;) {
+        bool stopping = atomic_load(&s->stop);
+        int64_t now = ls_time_mono_ms();
+        if (stopping && now >= atomic_load(&s->deadline_ms)) {
+            abandon_all(&w);
+            break;
+        }
+        take_events(&w);
+        if (w.open && (stopping || now - w.open->opened_ms >= (int64_t)s->cfg.batch_timeout_ms))
+            close_open(&w, stopping ? FLUSH_SHUTDOWN : FLUSH_TIMEOUT);
+        int64_t next_retry = promote_due(&w, now);
+        while (w.ready && slot_free(&w))
+            send_batch(&w, ready_pop(&w));
+
+        bool queue_empty = ls_sink_queue_depth(&s->queue) == 0;
+        if (stopping && queue_empty && !w.open && !w.ready && !w.waiting && w.held == 0)
+            break;
+
+        int64_t timeout = MAX_WAIT_MS;
+        if (w.open) {
+            int64_t due = w.open->opened_ms + (int64_t)s->cfg.batch_timeout_ms - now;
+            timeout = due < timeout ? due : timeout;
+        }
+        if (next_retry < timeout)
+            timeout = next_retry;
+        if (stopping) {
+            int64_t left = atomic_load(&s->deadline_ms) - now;
+            timeout = left < timeout ? left : timeout;
+        }
+        if (timeout < 0)
+            timeout = 0;
+        bool can_take = w.held < w.max_held;
+        if (s->http) {
+            if (can_take && !ls_sink_queue_arm(&s->queue))
+                timeout = 0;
+            ls_http_poll(s->http, (int)timeout, on_http_done, &dc);
+        } else if (timeout > 0) {
+            ls_sink_queue_wait(&s->queue, timeout, can_take);
+        }
+    }
+    batch_free(w.open);
+    ls_gzip_destroy(w.gz);
+    return NULL;
+}
+
+int ls_sink_start(struct ls_sink *s, char *err, size_t errlen)
+{
+    atomic_store(&s->stop, false);
+    atomic_store(&s->deadline_ms, INT64_MAX);
+    if (pthread_create(&s->thread, NULL, worker_main, s) != 0) {
+        snprintf(err, errlen, "cannot start the worker thread");
+        return -1;
+    }
+    s->started = true;
+    return 0;
+}
+
+void ls_sink_request_stop(struct ls_sink *s, int64_t deadline_ms)
+{
+    atomic_store(&s->deadline_ms, deadline_ms);
+    atomic_store(&s->stop, true);
+    ls_sink_queue_poke(&s->queue);
+}
+
+void ls_sink_join(struct ls_sink *s)
+{
+    if (s->started) {
+        pthread_join(s->thread, NULL);
+        s->started = false;
+    }
+}

@@ -1,0 +1,243 @@
+/* The intake hand-off and the parsing/routing thread; see intake.h. */
+#include "source/intake.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "event/event.h"
+#include "event/parse.h"
+#include "sink/registry.h"
+#include "sink/sink.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POP_BATCH 128
+
+struct raw_msg {
+    int64_t recv_ns;
+    size_t len;
+    char *subject; /* points into data, after the payload */
+    char data[];
+};
+
+struct ls_intake {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty, not_full;
+    struct raw_msg **ring;
+    size_t cap, head, count;
+    bool closed;
+    bool started;
+    pthread_t thread;
+    struct ls_parser *parser;
+    const struct ls_sink_list *sinks;
+    struct ls_parse_stats stats; /* parse thread only */
+
+    struct ls_counter *received, *received_bytes, *events, *parse_errors, *empty, *empty_arrays,
+        *truncated, *unrouted, *dropped;
+};
+
+struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes,
+                                   const struct ls_sink_list *sinks)
+{
+    struct ls_intake *in = calloc(1, sizeof(*in));
+    if (!in)
+        return NULL;
+    in->cap = capacity ? capacity : 1;
+    in->ring = calloc(in->cap, sizeof(*in->ring));
+    in->parser = ls_parser_create(max_record_bytes);
+    in->sinks = sinks;
+    pthread_mutex_init(&in->lock, NULL);
+    pthread_cond_init(&in->not_empty, NULL);
+    pthread_cond_init(&in->not_full, NULL);
+    if (!in->ring || !in->parser) {
+        ls_intake_destroy(in);
+        return NULL;
+    }
+    in->received =
+        ls_metrics_counter("logship_received_total", NULL, "Payloads received from the source.");
+    in->received_bytes = ls_metrics_counter("logship_received_bytes_total", NULL,
+                                            "Payload bytes received from the source.");
+    in->events = ls_metrics_counter("logship_events_total", NULL,
+                                    "Events produced by parsing the payloads.");
+    in->parse_errors = ls_metrics_counter(
+        "logship_parse_errors_total", NULL,
+        "Payloads that were not JSON; each was shipped as a raw {\"message\": ...} event.");
+    in->empty = ls_metrics_counter("logship_empty_payloads_total", NULL,
+                                   "Empty payloads (no event to ship).");
+    in->empty_arrays = ls_metrics_counter("logship_empty_arrays_total", NULL,
+                                          "Payloads that were an empty JSON array (no event).");
+    in->truncated = ls_metrics_counter("logship_truncated_total", NULL,
+                                       "Payloads over LOGSHIP_MAX_RECORD_BYTES, shipped cut.");
+    in->unrouted = ls_metrics_counter("logship_unrouted_events_total", NULL,
+                                      "Events no sink's subject filter matched.");
+    in->dropped = ls_metrics_counter("logship_intake_dropped_total", NULL,
+                                     "Payloads lost at the intake (out of memory or shutdown).");
+    return in;
+}
+
+void ls_intake_destroy(struct ls_intake *in)
+{
+    if (!in)
+        return;
+    if (in->ring) {
+        for (size_t i = 0; i < in->count; i++)
+            free(in->ring[(in->head + i) % in->cap]);
+        free(in->ring);
+    }
+    ls_parser_destroy(in->parser);
+    pthread_mutex_destroy(&in->lock);
+    pthread_cond_destroy(&in->not_empty);
+    pthread_cond_destroy(&in->not_full);
+    free(in);
+}
+
+int ls_intake_push(struct ls_intake *in, const char *subject, const char *payload, size_t len,
+                   int64_t recv_ns)
+{
+    size_t slen = strlen(subject);
+    struct raw_msg *m = malloc(sizeof(*m) + len + 1 + slen + 1);
+    if (!m) {
+        ls_counter_inc(in->dropped);
+        LS_LOG_EVERY(LS_LOG_ERROR, 10000, "out of memory at the intake, payload dropped");
+        return -1;
+    }
+    m->recv_ns = recv_ns;
+    m->len = len;
+    if (len)
+        memcpy(m->data, payload, len);
+    m->data[len] = '\0';
+    m->subject = m->data + len + 1;
+    memcpy(m->subject, subject, slen + 1);
+
+    pthread_mutex_lock(&in->lock);
+    while (in->count == in->cap && !in->closed)
+        pthread_cond_wait(&in->not_full, &in->lock);
+    if (in->closed) {
+        pthread_mutex_unlock(&in->lock);
+        free(m);
+        ls_counter_inc(in->dropped);
+        return -1;
+    }
+    in->ring[(in->head + in->count) % in->cap] = m;
+    in->count++;
+    if (in->count == 1)
+        pthread_cond_signal(&in->not_empty);
+    pthread_mutex_unlock(&in->lock);
+    ls_counter_inc(in->received);
+    ls_counter_add(in->received_bytes, len);
+    return 0;
+}
+
+static void route(struct ls_event *ev, void *ctx)
+{
+    struct ls_intake *in = ctx;
+    bool taken = false;
+    for (size_t i = 0; i < in->sinks->n; i++)
+        if (ls_sink_wants(in->sinks->v[i], ev->subject)) {
+            ls_sink_offer(in->sinks->v[i], ev);
+            taken = true;
+        }
+    if (!taken)
+        ls_counter_inc(in->unrouted);
+    ls_event_unref(ev);
+}
+
+static void account(struct ls_intake *in, const struct ls_parse_stats *before)
+{
+    const struct ls_parse_stats *now = &in->stats;
+    ls_counter_add(in->events, now->events - before->events);
+    ls_counter_add(in->parse_errors, now->not_json - before->not_json);
+    ls_counter_add(in->empty, now->empty - before->empty);
+    ls_counter_add(in->empty_arrays, now->empty_array - before->empty_array);
+    ls_counter_add(in->truncated, now->truncated - before->truncated);
+}
+
+static void parse_one(struct ls_intake *in, struct raw_msg *m)
+{
+    struct ls_parse_stats before = in->stats;
+    if (ls_parse_payload(in->parser, m->subject, m->data, m->len, m->recv_ns, route, in,
+                         &in->stats) < 0) {
+        ls_counter_inc(in->dropped);
+        LS_LOG_EVERY(LS_LOG_ERROR, 10000, "out of memory parsing a payload, dropped subject=%s",
+                     m->subject);
+    }
+    if (in->stats.empty != before.empty)
+        LS_LOG_EVERY(LS_LOG_WARN, 60000,
+                     "empty payload, nothing to ship (counted in logship_empty_payloads_total)"
+                     " subject=%s",
+                     m->subject);
+    else if (in->stats.empty_array != before.empty_array)
+        LS_LOG_EVERY(LS_LOG_WARN, 60000,
+                     "payload is an empty JSON array, nothing to ship (counted in "
+                     "logship_empty_arrays_total) subject=%s",
+                     m->subject);
+    else if (in->stats.not_json != before.not_json)
+        LS_LOG_EVERY(LS_LOG_WARN, 60000,
+                     "payload is not a JSON object, shipped as a raw message (counted in "
+                     "logship_parse_errors_total) subject=%s bytes=%zu",
+                     m->subject, m->len);
+    account(in, &before);
+}
+
+static void *parse_main(void *arg)
+{
+    struct ls_intake *in = arg;
+    struct raw_msg *batch[POP_BATCH];
+    for (;;) {
+        pthread_mutex_lock(&in->lock);
+        while (in->count == 0 && !in->closed)
+            pthread_cond_wait(&in->not_empty, &in->lock);
+        size_t n = in->count < POP_BATCH ? in->count : POP_BATCH;
+        for (size_t i = 0; i < n; i++) {
+            batch[i] = in->ring[in->head];
+            in->head = (in->head + 1) % in->cap;
+        }
+        bool was_full = in->count == in->cap;
+        in->count -= n;
+        bool done = in->closed && in->count == 0 && n == 0;
+        if (was_full && n)
+            pthread_cond_broadcast(&in->not_full);
+        pthread_mutex_unlock(&in->lock);
+        if (done)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            parse_one(in, batch[i]);
+            free(batch[i]);
+        }
+    }
+    return NULL;
+}
+
+int ls_intake_start(struct ls_intake *in)
+{
+    if (pthread_create(&in->thread, NULL, parse_main, in) != 0)
+        return -1;
+    in->started = true;
+    return 0;
+}
+
+void ls_intake_close(struct ls_intake *in)
+{
+    pthread_mutex_lock(&in->lock);
+    in->closed = true;
+    pthread_cond_broadcast(&in->not_empty);
+    pthread_cond_broadcast(&in->not_full);
+    pthread_mutex_unlock(&in->lock);
+}
+
+void ls_intake_join(struct ls_intake *in)
+{
+    if (in->started) {
+        pthread_join(in->thread, NULL);
+        in->started = false;
+    }
+}
+
+size_t ls_intake_depth(struct ls_intake *in)
+{
+    pthread_mutex_lock(&in->lock);
+    size_t n = in->count;
+    pthread_mutex_unlock(&in->lock);
+    return n;
+}

@@ -1,0 +1,322 @@
+/*
+ * The NATS source; see nats.h. Environment exactly as fly-log-shipper (PROVIDERS.md Part 1
+ * §1.2–§1.3): ORG/ACCESS_TOKEN as user/password, SUBJECT (default `logs.>`), QUEUE (empty means
+ * no queue group), NETWORK (default `fdaa:0:0`, URL `nats://[<NETWORK>::3]:4223`); NATS_URL
+ * overrides the URL. Unlike Vector, a failed first connect and any number of failed
+ * reconnects are retried forever, so the source never ends while the process runs.
+ */
+#include "source/nats.h"
+#include "source/intake.h"
+#include "core/env.h"
+#include "core/log.h"
+#include "core/mask.h"
+#include "core/metrics.h"
+#include "core/problems.h"
+#include "route/subject.h"
+#include "util/buf.h"
+#include "util/time.h"
+
+#include <nats/nats.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ls_nats_source {
+    natsConnection *nc;
+    natsSubscription *sub;
+    natsOptions *opts;
+    struct ls_intake *intake;
+    atomic_bool connected;
+    atomic_bool ever_connected;
+    int64_t dropped_seen;
+    struct ls_counter *reconnects, *disconnects, *dropped;
+};
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int ls_nats_config_read(const struct ls_env *env, struct ls_nats_config *c,
+                        struct ls_problems *problems)
+{
+    memset(c, 0, sizeof(*c));
+    size_t before = problems->n;
+    char err[256];
+    const char *url = ls_env_get(env, "NATS_URL");
+    const char *network = ls_env_get(env, "NETWORK");
+    const char *org = ls_env_get(env, "ORG");
+    const char *token = ls_env_get(env, "ACCESS_TOKEN");
+    const char *subject = ls_env_get(env, "SUBJECT");
+    const char *queue = ls_env_get(env, "QUEUE");
+
+    if (url && *url) {
+        c->url = strdup(url);
+    } else {
+        if (!network || !*network)
+            network = "fdaa:0:0";
+        if (asprintf(&c->url, "nats://[%s::3]:4223", network) < 0)
+            c->url = NULL;
+        if (!token)
+            ls_problems_add(problems,
+                            "ACCESS_TOKEN: not set (the NATS password; create one with `fly tokens "
+                            "create readonly`), or set NATS_URL to use another server");
+    }
+    c->user = strdup(org ? org : "personal");
+    c->password = dup_or_null(token);
+    c->subject = strdup(subject && *subject ? subject : "logs.>");
+    if (queue && *queue)
+        c->queue = strdup(queue);
+    c->creds_file = dup_or_null(ls_env_get(env, "LOGSHIP_NATS_CREDS"));
+    c->ca_file = dup_or_null(ls_env_get(env, "LOGSHIP_NATS_CA_FILE"));
+    if (!ls_subject_filter_valid(c->subject))
+        ls_problems_add(problems, "SUBJECT: \"%s\" is not a valid NATS subject", c->subject);
+    if (c->queue && (strpbrk(c->queue, " \t\r\n") != NULL))
+        ls_problems_add(problems, "QUEUE: a queue group name cannot contain white space");
+    uint64_t v;
+    if (ls_env_uint(env, "LOGSHIP_NATS_PENDING_MSGS", 1000000, 1000, INT32_MAX, &v, err,
+                    sizeof(err)) != 0)
+        ls_problems_add(problems, "%s", err);
+    c->pending_msgs = (int64_t)v;
+    if (ls_env_size(env, "LOGSHIP_NATS_PENDING_BYTES", 256ULL << 20, &v, err, sizeof(err)) != 0)
+        ls_problems_add(problems, "%s", err);
+    else if (v < 65536 || v > INT32_MAX)
+        ls_problems_add(problems, "LOGSHIP_NATS_PENDING_BYTES: must be between 64KiB and 2GiB");
+    c->pending_bytes = (int64_t)v;
+    if (!c->url || !c->user || !c->subject)
+        ls_problems_add(problems, "out of memory reading the NATS settings");
+    return problems->n == before ? 0 : -1;
+}
+
+void ls_nats_config_free(struct ls_nats_config *c)
+{
+    free(c->url);
+    free(c->user);
+    free(c->password);
+    free(c->subject);
+    free(c->queue);
+    free(c->creds_file);
+    free(c->ca_file);
+    memset(c, 0, sizeof(*c));
+}
+
+void ls_nats_config_describe(const struct ls_nats_config *c)
+{
+    char m[64];
+    struct ls_buf u;
+    ls_buf_init(&u, 0);
+    ls_mask_url(c->url ? c->url : "", &u);
+    printf("nats\n  url: %s\n  user (ORG): %s\n  password (ACCESS_TOKEN): %s\n",
+           u.data ? u.data : "", c->user ? c->user : "", ls_mask(c->password, m, sizeof(m)));
+    printf("  subject: %s\n  queue group: %s\n", c->subject ? c->subject : "",
+           c->queue ? c->queue : "(none)");
+    printf("  pending limits: msgs=%lld bytes=%lld\n", (long long)c->pending_msgs,
+           (long long)c->pending_bytes);
+    ls_buf_free(&u);
+}
+
+/* Delivery thread: copy, queue, return. */
+static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    struct ls_nats_source *s = closure;
+    ls_intake_push(s->intake, natsMsg_GetSubject(msg), natsMsg_GetData(msg),
+                   (size_t)natsMsg_GetDataLength(msg), ls_time_now_ns());
+    natsMsg_Destroy(msg);
+}
+
+static void on_disconnected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    struct ls_nats_source *s = closure;
+    if (atomic_exchange(&s->connected, false)) {
+        ls_counter_inc(s->disconnects);
+        LS_WARN("disconnected from NATS, reconnecting");
+    }
+}
+
+static void on_reconnected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    struct ls_nats_source *s = closure;
+    atomic_store(&s->connected, true);
+    ls_counter_inc(s->reconnects);
+    LS_INFO("reconnected to NATS");
+}
+
+static void on_connected(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    struct ls_nats_source *s = closure;
+    atomic_store(&s->connected, true);
+    atomic_store(&s->ever_connected, true);
+    LS_INFO("connected to NATS");
+}
+
+static void on_closed(natsConnection *nc, void *closure)
+{
+    (void)nc;
+    struct ls_nats_source *s = closure;
+    atomic_store(&s->connected, false);
+}
+
+static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    (void)closure;
+    if (err == NATS_SLOW_CONSUMER)
+        LS_LOG_EVERY(LS_LOG_ERROR, 10000,
+                     "NATS slow consumer: the client dropped messages (counted in "
+                     "logship_nats_dropped_total)");
+    else
+        LS_LOG_EVERY(LS_LOG_WARN, 10000, "NATS error: %s", natsStatus_GetText(err));
+}
+
+/* Capped exponential backoff with jitter: 100 ms, 200 ms, ... up to 5 s. */
+static int64_t reconnect_delay(natsConnection *nc, int attempts, void *closure)
+{
+    (void)nc;
+    (void)closure;
+    int64_t d = 100;
+    for (int i = 1; i < attempts && d < 5000; i++)
+        d *= 2;
+    if (d > 5000)
+        d = 5000;
+    return d / 2 + (int64_t)(rand() % (int)(d / 2 + 1));
+}
+
+static natsStatus make_options(const struct ls_nats_config *c, struct ls_nats_source *s)
+{
+    natsStatus st = natsOptions_Create(&s->opts);
+    natsOptions *o = s->opts;
+    if (st == NATS_OK)
+        st = natsOptions_SetURL(o, c->url);
+    if (st == NATS_OK)
+        st = natsOptions_SetName(o, "logship");
+    if (st == NATS_OK && c->password)
+        st = natsOptions_SetUserInfo(o, c->user, c->password);
+    if (st == NATS_OK)
+        st = natsOptions_SetMaxReconnect(o, -1);
+    if (st == NATS_OK)
+        st = natsOptions_SetCustomReconnectDelay(o, reconnect_delay, NULL);
+    if (st == NATS_OK)
+        st = natsOptions_SetRetryOnFailedConnect(o, true, on_connected, s);
+    if (st == NATS_OK)
+        st = natsOptions_SetDisconnectedCB(o, on_disconnected, s);
+    if (st == NATS_OK)
+        st = natsOptions_SetReconnectedCB(o, on_reconnected, s);
+    if (st == NATS_OK)
+        st = natsOptions_SetClosedCB(o, on_closed, s);
+    if (st == NATS_OK)
+        st = natsOptions_SetErrorHandler(o, on_error, s);
+    if (st == NATS_OK)
+        st = natsOptions_SetPingInterval(o, 10000);
+    if (st == NATS_OK)
+        st = natsOptions_SetMaxPingsOut(o, 3);
+    if (st == NATS_OK && c->creds_file)
+        st = natsOptions_SetUserCredentialsFromFiles(o, c->creds_file, NULL);
+    if (st == NATS_OK && c->ca_file)
+        st = natsOptions_LoadCATrustedCertificates(o, c->ca_file);
+    return st;
+}
+
+struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_intake *in,
+                                     char *err, size_t errlen)
+{
+    struct ls_nats_source *s = calloc(1, sizeof(*s));
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->intake = in;
+    s->reconnects = ls_metrics_counter("logship_nats_reconnects_total", NULL,
+                                       "Times the NATS connection was re-established.");
+    s->disconnects = ls_metrics_counter("logship_nats_disconnects_total", NULL,
+                                        "Times the NATS connection was lost.");
+    s->dropped = ls_metrics_counter("logship_nats_dropped_total", NULL,
+                                    "Messages the NATS client dropped because its pending limits "
+                                    "were reached (slow consumer).");
+    natsStatus st = make_options(c, s);
+    if (st == NATS_OK) {
+        st = natsConnection_Connect(&s->nc, s->opts);
+        if (st == NATS_NOT_YET_CONNECTED) {
+            LS_WARN("NATS server not reachable yet, retrying in the background");
+            st = NATS_OK;
+        } else if (st == NATS_OK) {
+            atomic_store(&s->connected, true);
+            atomic_store(&s->ever_connected, true);
+            LS_INFO("connected to NATS");
+        }
+    }
+    if (st == NATS_OK) {
+        if (c->queue)
+            st = natsConnection_QueueSubscribe(&s->sub, s->nc, c->subject, c->queue, on_msg, s);
+        else
+            st = natsConnection_Subscribe(&s->sub, s->nc, c->subject, on_msg, s);
+    }
+    if (st == NATS_OK)
+        st = natsSubscription_SetPendingLimits(s->sub, (int)c->pending_msgs, (int)c->pending_bytes);
+    if (st != NATS_OK) {
+        snprintf(err, errlen, "NATS: %s (%s)", natsStatus_GetText(st), nats_GetLastError(NULL));
+        ls_nats_stop(s);
+        return NULL;
+    }
+    LS_INFO("subscribed subject=%s queue=%s", c->subject, c->queue ? c->queue : "(none)");
+    return s;
+}
+
+void ls_nats_tick(struct ls_nats_source *s)
+{
+    int64_t dropped = 0;
+    if (!s || !s->sub || natsSubscription_GetDropped(s->sub, &dropped) != NATS_OK)
+        return;
+    if (dropped > s->dropped_seen) {
+        ls_counter_add(s->dropped, (uint64_t)(dropped - s->dropped_seen));
+        s->dropped_seen = dropped;
+    }
+}
+
+void ls_nats_stop(struct ls_nats_source *s)
+{
+    if (!s)
+        return;
+    if (s->sub) {
+        ls_nats_tick(s);
+        /* Drain hands what the client already holds to the intake, then stops delivery; when
+           not connected there is nothing to drain and unsubscribing is enough. */
+        if (natsSubscription_Drain(s->sub) == NATS_OK)
+            natsSubscription_WaitForDrainCompletion(s->sub, 5000);
+        else
+            natsSubscription_Unsubscribe(s->sub);
+        natsSubscription_Destroy(s->sub);
+    }
+    if (s->nc) {
+        natsConnection_Close(s->nc);
+        natsConnection_Destroy(s->nc);
+    }
+    natsOptions_Destroy(s->opts);
+    free(s);
+}
+
+bool ls_nats_healthy(struct ls_nats_source *s)
+{
+    return s && s->nc && natsConnection_Status(s->nc) == NATS_CONN_STATUS_CONNECTED && s->sub &&
+           natsSubscription_IsValid(s->sub);
+}
+
+void ls_nats_health_json(struct ls_nats_source *s, struct ls_buf *out)
+{
+    static const char *const names[] = {"disconnected", "connecting", "connected", "closed",
+                                        "reconnecting", "draining",   "draining"};
+    const char *state = "closed";
+    if (s && s->nc) {
+        natsConnStatus st = natsConnection_Status(s->nc);
+        if ((int)st >= 0 && (size_t)st < sizeof(names) / sizeof(names[0]))
+            state = names[st];
+    }
+    bool sub = s && s->sub && natsSubscription_IsValid(s->sub);
+    ls_buf_printf(out, "{\"state\":\"%s\",\"subscribed\":%s}", state, sub ? "true" : "false");
+}

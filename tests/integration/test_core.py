@@ -1,0 +1,224 @@
+"""Core path, end to end: records published on a real nats-server (or fed with --input) reach
+the capture receiver through the http sink byte for byte, exactly once; bad payloads are
+shipped or counted, never lost or fatal; per-sink subject filters; SIGTERM flushes a partial
+batch.
+"""
+
+import json
+import unittest
+
+import harness
+from harness import canon
+
+TOKEN = "core-test-token-4242"
+
+
+def worker_lines():
+    return [p for s, p in harness.fixture_records() if s.startswith("logs.worker.")]
+
+
+def payload_candidates(payload):
+    """The JSON objects a payload may parse to (last-wins and first-wins for duplicate keys);
+    [] when it is not a JSON object, None when it is too deep for Python to parse."""
+    text = payload.decode("utf-8", "replace")
+    try:
+        plain = json.loads(text)
+    except RecursionError:
+        return None
+    except ValueError:
+        return []
+    if not isinstance(plain, dict):
+        return []
+    first = json.loads(text, object_pairs_hook=lambda pairs: dict(reversed(pairs)))
+    return [plain] if first == plain else [plain, first]
+
+
+def matches(payload, subject, rec):
+    """'raw' when rec is the payload shipped as text, 'parsed' when rec is the payload's
+    object, else None. Invalid UTF-8 is compared after U+FFFD replacement, which is what
+    logship promises (records() has already checked each body is strict UTF-8)."""
+    text = payload.decode("utf-8", "replace")
+    if rec.get("message") == text and rec.get("subject") == subject:
+        return "raw"
+    cands = payload_candidates(payload)
+    if cands is None:
+        # Too deep for Python: a parsed copy is recognised by its single top-level key.
+        top = set(rec) - {"timestamp", "subject", "source_type"}
+        return "parsed" if top == {"a"} else None
+    for obj in cands:
+        # A non-string timestamp may be replaced by the receive time; everything else stays.
+        if obj and all(rec.get(k) == v for k, v in obj.items() if k != "timestamp"):
+            return "parsed"
+    return None
+
+
+class Test(unittest.TestCase):
+    def setUp(self):
+        harness.require_logship(self)
+        self.rx = harness.start_receiver(self)
+
+    def _start(self, nats, **extra):
+        ls = harness.start_logship(self, harness.http_env(nats, self.rx, token=TOKEN, **extra))
+        ls.wait_healthy(15)
+        return ls
+
+    def _check_headers(self, reqs, gzip=False):
+        for r in reqs:
+            self.assertEqual(r["method"], "POST")
+            self.assertEqual(r["path"], "/ingest")
+            self.assertEqual(harness.header(r, "Content-Type"), "application/json")
+            self.assertEqual(harness.header(r, "Authorization"), "Bearer " + TOKEN)
+            self.assertTrue((harness.header(r, "User-Agent") or "").startswith("logship/"),
+                            harness.header(r, "User-Agent"))
+            if gzip:
+                self.assertEqual(harness.header(r, "Content-Encoding"), "gzip")
+                self.assertNotEqual(r["body"], r["data"])
+            else:
+                self.assertIsNone(harness.header(r, "Content-Encoding"))
+
+    def _deliver_fixtures(self, gzip):
+        nats = harness.start_nats(self)
+        extra = {"LOGSHIP_HTTP_BATCH_MAX_EVENTS": "1000"}
+        if gzip:
+            extra["LOGSHIP_HTTP_COMPRESSION"] = "gzip"
+        ls = self._start(nats, **extra)
+        lines = harness.fixture_lines()
+        harness.nats_publish(nats.url, harness.fixture_records())
+        self.rx.wait_for(lambda rs: harness.delivered_count(rs) >= 300, 30, "300 records")
+        ls.assert_clean(self)
+        reqs = self.rx.requests
+        self.assertTrue(all(r["status"] == 200 for r in reqs))
+        harness.assert_array_bodies(self, reqs, lines)
+        harness.assert_same_records(self, [canon(x) for x in harness.delivered(reqs)], lines)
+        self._check_headers(reqs, gzip=gzip)
+        return ls, reqs
+
+    def test_fixture_records_delivered_once(self):
+        ls, reqs = self._deliver_fixtures(gzip=False)
+        err = ls.stderr_text()
+        self.assertRegex(err, r"Configured sinks:.*\bhttp\b")
+        version = harness.run_logship(["--version"], {}).stdout_text.strip()
+        self.assertEqual(harness.header(reqs[0], "User-Agent"),
+                         "logship/" + version.split(" ", 1)[1])
+
+    def test_gzip_body_decompresses_to_records(self):
+        self._deliver_fixtures(gzip=True)
+
+    def test_bad_payloads_shipped_or_counted(self):
+        nats = harness.start_nats(self)
+        ls = self._start(nats, LOGSHIP_MAX_RECORD_BYTES="65536",
+                         LOGSHIP_HTTP_BATCH_MAX_EVENTS="1000")
+        bad = harness.bad_payloads()
+        msgs = [("logs.bad.p%d.x" % i, p) for i, p in enumerate(bad)]
+        msgs.append(("logs.bad.empty.x", b""))
+        msgs.append(("logs.bad.emptyarray.x", b"[]"))
+        big = canon({"fly": {"app": {"name": "big", "instance": "i"}, "region": "ord"},
+                     "message": "y" * 200000, "timestamp": "2026-11-23T10:00:00.000000001Z"})
+        msgs.append(("logs.big.ord.i", big))
+        sentinel_subject, sentinel = harness.fixture_records()[1]
+        msgs.append((sentinel_subject, sentinel))
+        harness.nats_publish(nats.url, msgs)
+
+        ls.wait_metric("logship_received_total", lambda v: v >= len(msgs), 20)
+        self.assertTrue(ls.running(), "logship died on bad payloads: " + ls.describe())
+        self.assertEqual(ls.health()[0], 200)
+        self.assertEqual(ls.metric("logship_empty_payloads_total"), 1)
+        self.assertEqual(ls.metric("logship_empty_arrays_total"), 1)
+        self.assertGreaterEqual(ls.metric("logship_truncated_total"), 1)
+        parse_errors = ls.metric("logship_parse_errors_total")
+        ls.assert_clean(self)
+
+        recs = harness.delivered(self.rx.requests)
+        self.assertIn(sentinel, [canon(r) for r in recs], "record after the bad ones lost")
+        truncated = [r for r in recs if "logship_truncated_bytes" in r]
+        self.assertEqual(len(truncated), 1, "expected one record marked logship_truncated_bytes")
+        self.assertGreater(truncated[0]["logship_truncated_bytes"], 0)
+        self.assertLessEqual(len(canon(truncated[0])), 65536 + 1024)
+
+        rest = [r for r in recs if "logship_truncated_bytes" not in r and canon(r) != sentinel]
+        raw = 0
+        # Empty payloads are counted above; a sink may still ship a marker record for them.
+        used = {j for j, r in enumerate(rest)
+                if r.get("subject") in ("logs.bad.empty.x", "logs.bad.emptyarray.x")}
+        for i, p in enumerate(bad):
+            subject = "logs.bad.p%d.x" % i
+            if p.startswith(b"["):
+                # A non-object array is shipped raw, or split into raw elements; both keep
+                # the subject, and raw copies count as parse errors.
+                mine = [j for j, r in enumerate(rest) if r.get("subject") == subject]
+                used.update(mine)
+                raw += len(mine)
+                continue
+            hits = [(j, matches(p, subject, r)) for j, r in enumerate(rest)]
+            hits = [(j, kind) for j, kind in hits if kind]
+            self.assertEqual(len(hits), 1, "payload %r shipped %d times, expected once" %
+                             (p[:60], len(hits)))
+            j, kind = hits[0]
+            used.add(j)
+            if kind == "raw":
+                raw += 1
+                self.assertEqual(rest[j].get("source_type"), "nats", rest[j])
+                self.assertIsInstance(rest[j].get("timestamp"), str)
+            if payload_candidates(p) == []:
+                self.assertEqual(kind, "raw", "non-JSON payload %r not shipped raw" % p[:60])
+        self.assertEqual(sorted(used), list(range(len(rest))),
+                         "records that match no payload: %r" %
+                         [rest[j] for j in range(len(rest)) if j not in used][:3])
+        self.assertGreaterEqual(raw, 6)
+        self.assertEqual(parse_errors, raw)
+
+    def test_input_file_delivers_all_and_exits(self):
+        path = harness.fixture_path("fly-logs.ndjson")
+        ls = harness.start_logship(self, harness.http_env(None, self.rx, token=TOKEN),
+                                   args=["--input", path])
+        self.assertEqual(ls.wait_exit(30), 0, ls.describe())
+        ls.assert_clean(self)
+        reqs = self.rx.requests
+        lines = harness.fixture_lines()
+        harness.assert_array_bodies(self, reqs, lines)
+        harness.assert_same_records(self, [canon(x) for x in harness.delivered(reqs)], lines)
+        self._check_headers(reqs)
+
+    def test_input_stdin_subject_lines_filtered(self):
+        with open(harness.fixture_path("fly-logs.subjects.ndjson"), "rb") as f:
+            data = f.read()
+        env = harness.http_env(None, self.rx, token=TOKEN,
+                               LOGSHIP_HTTP_SUBJECT="logs.worker.>")
+        ls = harness.start_logship(self, env, args=["--input", "-"], stdin=data)
+        self.assertEqual(ls.wait_exit(30), 0, ls.describe())
+        ls.assert_clean(self)
+        got = [canon(x) for x in harness.delivered(self.rx.requests)]
+        harness.assert_same_records(self, got, worker_lines(), "worker records")
+
+    def test_sink_subject_filter(self):
+        nats = harness.start_nats(self)
+        out = harness.temp_dir(self)
+        ls = self._start(nats, LOGSHIP_HTTP_SUBJECT="logs.worker.>", LOGSHIP_FILE_DIR=out,
+                         LOGSHIP_FILE_BATCH_TIMEOUT="100ms")
+        self.assertRegex(ls.stderr_text(), r"Configured sinks:.*\bhttp\b")
+        self.assertRegex(ls.stderr_text(), r"Configured sinks:.*\bfile\b")
+        harness.nats_publish(nats.url, harness.fixture_records())
+        ls.wait_metric("logship_received_total", lambda v: v >= 300, 20)
+        ls.assert_clean(self)
+        got = [canon(x) for x in harness.delivered(self.rx.requests)]
+        harness.assert_same_records(self, got, worker_lines(), "http (worker) records")
+        harness.assert_same_records(self, harness.tree_lines(out), harness.fixture_lines(),
+                                    "file sink records")
+
+    def test_sigterm_flushes_partial_batch(self):
+        nats = harness.start_nats(self)
+        ls = self._start(nats, LOGSHIP_HTTP_BATCH_TIMEOUT="60s",
+                         LOGSHIP_HTTP_BATCH_MAX_EVENTS="1000")
+        five = harness.fixture_records()[:5]
+        harness.nats_publish(nats.url, five)
+        ls.wait_metric("logship_sink_events_total", lambda v: v >= 5, 15, sink="http")
+        self.assertEqual(ls.metric("logship_sink_events_total", sink="http"), 5)
+        self.assertEqual(self.rx.requests, [], "batch flushed before its 60s timeout")
+        self.assertEqual(ls.stop(timeout=15), 0, ls.describe())
+        ls.assert_clean(self)
+        got = [canon(x) for x in harness.delivered(self.rx.requests)]
+        harness.assert_same_records(self, got, [p for _, p in five])
+
+
+if __name__ == "__main__":
+    unittest.main()
