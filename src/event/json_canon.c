@@ -19,9 +19,37 @@
 #define STACK_KEYS 16
 
 /* Bytes that need no escape inside a JSON string literal. */
-static inline bool safe(unsigned char c)
+static inline bool plain(unsigned char c)
 {
     return c >= 0x20 && c != '"' && c != '\\';
+}
+
+#define ONES  UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Nonzero when some byte of w is zero (the classic SWAR test). */
+static inline uint64_t has_zero(uint64_t w)
+{
+    return (w - ONES) & ~w & HIGHS;
+}
+
+size_t ls_json_canon_plain_run(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+
+    /* Eight bytes at a time: stop at a word holding `"`, `\` or a byte below 0x20. */
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, u + i, 8);
+        uint64_t low = (w - 0x20 * ONES) & ~w & HIGHS; /* some byte < 0x20 */
+        if (low | has_zero(w ^ ('"' * ONES)) | has_zero(w ^ ('\\' * ONES)))
+            break;
+        i += 8;
+    }
+    while (i < n && plain(u[i]))
+        i++;
+    return i;
 }
 
 int ls_json_canon_write_string(struct ls_buf *out, const char *s, size_t n)
@@ -34,8 +62,7 @@ int ls_json_canon_write_string(struct ls_buf *out, const char *s, size_t n)
         return -1;
     while (i < n) {
         size_t start = i;
-        while (i < n && safe(u[i]))
-            i++;
+        i += ls_json_canon_plain_run(s + i, n - i);
         if (i > start && ls_buf_append(out, s + start, i - start) != 0)
             return -1;
         if (i >= n)

@@ -43,4 +43,11 @@ int ls_json_canon_write(struct ls_buf *out, struct json_object *obj);
  */
 int ls_json_canon_write_string(struct ls_buf *out, const char *s, size_t n);
 
+/*
+ * Length of the leading run of s[0..n) that a JSON string literal holds as is: bytes >= 0x20
+ * other than `"` and `\`. Non-ASCII bytes count as plain (they are not checked here). Shared
+ * with the parser's scan, which validates UTF-8 separately.
+ */
+size_t ls_json_canon_plain_run(const char *s, size_t n);
+
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "event/event.h"
+#include "event/json_canon.h"
 #include "event/utf8.h"
 #include "util/buf.h"
 #include "util/time.h"
@@ -52,7 +53,7 @@ struct ls_parser *ls_parser_create(size_t max_record_bytes)
         ls_parser_destroy(p);
         return NULL;
     }
-    json_tokener_set_flags(p->tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_set_flags(p->tok, JSON_TOKENER_STRICT);
     return p;
 }
 
@@ -114,8 +115,7 @@ static bool scan_string(struct scan *sc, bool key)
     size_t i = sc->i + 1, n = sc->n;
 
     for (;;) {
-        while (i < n && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
-            i++;
+        i += ls_json_canon_plain_run((const char *)s + i, n - i);
         if (i >= n)
             return false;
         unsigned c = s[i];
@@ -125,14 +125,6 @@ static bool scan_string(struct scan *sc, bool key)
         }
         if (c < 0x20)
             return false;
-        if (c >= 0x80) {
-            size_t start = i;
-            while (i < n && s[i] >= 0x80)
-                i++;
-            if (!ls_utf8_valid((const char *)s + start, i - start))
-                return false;
-            continue;
-        }
         /* backslash */
         if (++i >= n)
             return false;
@@ -246,6 +238,11 @@ static int scan(const char *text, size_t n, struct ls_buf *out)
     struct scan sc = {.s = (const unsigned char *)text, .n = n, .out = out};
     bool in_obj[MAX_NESTING]; /* container kinds, innermost last */
     int depth = 0;
+
+    /* Outside strings any non-ASCII byte is a syntax error anyway, so checking the whole text
+     * once is the same as checking each string, and faster. */
+    if (!out && !ls_utf8_valid(text, n))
+        return SCAN_BAD;
 
     skip_ws(&sc);
 value:
@@ -412,7 +409,10 @@ static int deliver_array(struct call *c, struct json_object *arr)
     if (n == 0)
         c->stats->empty_array++;
     for (size_t i = 0; i < n && rc == 0; i++) {
+        /* Detach the element before it is published: json-c's reference counts are not atomic,
+         * so the array must not still hold a reference that a sink thread's unref could race. */
         struct json_object *el = json_object_get(json_object_array_get_idx(arr, i));
+        json_object_array_put_idx(arr, i, NULL);
         if (json_object_is_type(el, json_type_object)) {
             rc = deliver(c, el, 0);
         } else {
@@ -455,7 +455,7 @@ int ls_parse_payload(struct ls_parser *p, const char *subject, const char *paylo
                      int64_t recv_ns, ls_parse_emit_fn emit, void *ctx,
                      struct ls_parse_stats *stats)
 {
-    struct ls_parse_stats dummy;
+    struct ls_parse_stats dummy = {0};
     struct call c = {p, subject ? subject : "", recv_ns, emit, ctx, stats ? stats : &dummy, 0};
     int rc;
 

@@ -114,6 +114,8 @@ void ls_sinks_describe(const struct ls_sink_list *l, const struct ls_env *env)
         const struct ls_sink *s = l->v[i];
         const struct ls_sink_config *c = &s->cfg;
         printf("sink %s (kind %s)\n", s->name, s->kind->name);
+        if (s->kind->describe)
+            s->kind->describe(s);
         printf("  subject filter: %s\n", c->subject ? c->subject : "(all records)");
         printf("  batch: max_events=%zu max_bytes=%zu timeout_ms=%llu\n", c->batch_max_events,
                c->batch_max_bytes, (unsigned long long)c->batch_timeout_ms);

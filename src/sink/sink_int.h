@@ -72,6 +72,8 @@ struct ls_sink_kind {
     int (*request)(struct ls_sink *s, const struct ls_batch *b, struct ls_request *req);
     /* Optional per-kind override of the outcome table; return -1 to use the default. */
     int (*classify)(struct ls_sink *s, const struct ls_response *r);
+    /* Prints the kind's own settings for --check, secrets masked. Optional. */
+    void (*describe)(const struct ls_sink *s);
     void (*destroy)(struct ls_sink *s);
 };
 

@@ -17,10 +17,12 @@
 #include "util/time.h"
 
 #include <nats/nats.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct ls_nats_source {
     natsConnection *nc;
@@ -30,6 +32,11 @@ struct ls_nats_source {
     atomic_bool connected;
     atomic_bool ever_connected;
     int64_t dropped_seen;
+    /* nats.c runs the connection callbacks on its own thread, the closed one last and after
+       natsConnection_Close() returns; stop waits for it before freeing this struct. */
+    pthread_mutex_t lock;
+    pthread_cond_t closed_cond;
+    bool closed;
     struct ls_counter *reconnects, *disconnects, *dropped;
 };
 
@@ -160,6 +167,10 @@ static void on_closed(natsConnection *nc, void *closure)
     (void)nc;
     struct ls_nats_source *s = closure;
     atomic_store(&s->connected, false);
+    pthread_mutex_lock(&s->lock);
+    s->closed = true;
+    pthread_cond_broadcast(&s->closed_cond);
+    pthread_mutex_unlock(&s->lock);
 }
 
 static void on_error(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
@@ -232,6 +243,8 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
         return NULL;
     }
     s->intake = in;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_cond_init(&s->closed_cond, NULL);
     s->reconnects = ls_metrics_counter("logship_nats_reconnects_total", NULL,
                                        "Times the NATS connection was re-established.");
     s->disconnects = ls_metrics_counter("logship_nats_disconnects_total", NULL,
@@ -295,9 +308,26 @@ void ls_nats_stop(struct ls_nats_source *s)
     }
     if (s->nc) {
         natsConnection_Close(s->nc);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 5;
+        pthread_mutex_lock(&s->lock);
+        while (!s->closed)
+            if (pthread_cond_timedwait(&s->closed_cond, &s->lock, &until) != 0)
+                break;
+        bool closed = s->closed;
+        pthread_mutex_unlock(&s->lock);
         natsConnection_Destroy(s->nc);
+        if (!closed) {
+            /* The callback may still come: leak the struct rather than risk a use after free. */
+            LS_WARN("NATS connection did not report closing within 5 s");
+            natsOptions_Destroy(s->opts);
+            return;
+        }
     }
     natsOptions_Destroy(s->opts);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->closed_cond);
     free(s);
 }
 

@@ -22,7 +22,8 @@ def by_app(lines):
 
 
 def text_line(rec):
-    return "%s %s[%s] %s [%s] %s" % (rec["timestamp"], rec["fly"]["app"]["name"],
+    # As `fly logs` shows it: the provider (app, runner, proxy), then the instance.
+    return "%s %s[%s] %s [%s] %s" % (rec["timestamp"], rec["event"]["provider"],
                                      rec["fly"]["app"]["instance"], rec["fly"]["region"],
                                      rec["log"]["level"], rec["message"])
 
@@ -94,7 +95,7 @@ class Test(unittest.TestCase):
     def test_console_text_prints_lines(self):
         ls = self._run_input({"LOGSHIP_CONSOLE": "text"})
         out = set(ls.stdout_text().split("\n"))
-        self.assertIn("2026-11-23T10:00:00.124378397Z worker[bf33feff9243a8] ord [info] "
+        self.assertIn("2026-11-23T10:00:00.124378397Z runner[bf33feff9243a8] ord [info] "
                       "INFO [sql] SELECT * FROM users WHERE id = $1 [42] (0.7ms)", out)
         simple = [json.loads(line) for line in self.lines]
         simple = [r for r in simple

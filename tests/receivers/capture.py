@@ -176,6 +176,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if not rx._hold():
                 self._reset()  # receiver stopping: drop the connection unanswered
                 return
+            rx._update(req, status=int(action.get("status", 200)), outcome="answered")
         delay = action.get("delay")
         if delay:
             time.sleep(float(delay))  # scripted latency, not synchronisation
@@ -387,6 +388,13 @@ class CaptureReceiver:
     def _record(self, req):
         with self._cond:
             self._requests.append(req)
+            self._cond.notify_all()
+
+    def _update(self, req, **fields):
+        """Changes a recorded request (a released hang is answered after all) and wakes
+        waiters, so wait_for sees the new outcome."""
+        with self._cond:
+            req.update(fields)
             self._cond.notify_all()
 
     def _hold(self):

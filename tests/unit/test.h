@@ -68,9 +68,12 @@ struct ls_test_case {
     } while (0)
 
 /* End every test file with LS_TEST_MAIN(LS_CASE(a), LS_CASE(b), ...). */
-#define LS_CASE(name) {#name, name}
+#define LS_CASE(name)                                                                              \
+    {                                                                                              \
+#name, name                                                                                \
+    }
 #define LS_TEST_MAIN(...)                                                                          \
-    static const struct ls_test_case ls_cases_[] = {__VA_ARGS__};                                 \
+    static const struct ls_test_case ls_cases_[] = {__VA_ARGS__};                                  \
     int main(int argc, char **argv)                                                                \
     {                                                                                              \
         return ls_test_run(ls_cases_, sizeof(ls_cases_) / sizeof(ls_cases_[0]), argc, argv);       \

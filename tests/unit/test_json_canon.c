@@ -121,7 +121,8 @@ LS_TEST(test_json_canon_integers_full_range)
 
 LS_TEST(test_json_canon_parsed_doubles_keep_text)
 {
-    CHECK(canon_text_is("[1.50,1E3,-0.0,1e400,0.1000,2.5e-3]", "[1.50,1E3,-0.0,1e400,0.1000,2.5e-3]"));
+    CHECK(canon_text_is("[1.50,1E3,-0.0,1e400,0.1000,2.5e-3]",
+                        "[1.50,1E3,-0.0,1e400,0.1000,2.5e-3]"));
     /* json_object_deep_copy keeps the original text too (sinks work on deep copies) */
     struct json_object *o = json_tokener_parse("{\"v\":1.50}"), *copy = NULL;
     CHECK_INT(json_object_deep_copy(o, &copy, NULL), 0);

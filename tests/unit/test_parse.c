@@ -12,11 +12,11 @@
 #include "event/parse.h"
 #include "event/utf8.h"
 
-#define RECV_NS INT64_C(1795428001123456789)
-#define RECV_TS "2026-11-23T10:00:01.123456789Z"
-#define SUBJ "logs.app.ord.1"
+#define RECV_NS  INT64_C(1795428001123456789)
+#define RECV_TS  "2026-11-23T10:00:01.123456789Z"
+#define SUBJ     "logs.app.ord.1"
 #define RAW_TAIL ",\"source_type\":\"nats\",\"subject\":\"" SUBJ "\",\"timestamp\":\"" RECV_TS "\"}"
-#define FFFD "\xEF\xBF\xBD"
+#define FFFD     "\xEF\xBF\xBD"
 
 #define MAX_EVENTS 16
 
@@ -73,7 +73,8 @@ static int one_is(const char *payload, size_t len, const char *want, unsigned fl
 }
 
 #define ONE(payload, want) one_is(payload, strlen(payload), want, 0)
-#define RAW(payload, msg) one_is(payload, strlen(payload), "{\"message\":" msg RAW_TAIL, LS_EVENT_RAW)
+#define RAW(payload, msg)                                                                          \
+    one_is(payload, strlen(payload), "{\"message\":" msg RAW_TAIL, LS_EVENT_RAW)
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -112,8 +113,8 @@ LS_TEST(test_parse_fixtures_canonicalise_to_themselves)
         int rc = ls_parse_payload(p, SUBJ, line, n, RECV_NS, collect, &s, &st);
         if (rc != 1 || s.n != 1 || s.ev[0]->json_len != n || memcmp(s.ev[0]->json, line, n) ||
             s.ev[0]->flags != 0 || !s.ev[0]->time_from_record || s.ev[0]->time_ns == RECV_NS) {
-            fprintf(stderr, "line %zu differs:\n  in:  %.*s\n  out: %s\n", lines + 1, (int)n,
-                    line, s.n ? s.ev[0]->json : "(none)");
+            fprintf(stderr, "line %zu differs:\n  in:  %.*s\n  out: %s\n", lines + 1, (int)n, line,
+                    s.n ? s.ev[0]->json : "(none)");
             failed = 1;
         }
         sink_clear(&s);
@@ -256,7 +257,8 @@ LS_TEST(test_parse_big_integers_exact)
               "\"c\":18446744073709551615,\"d\":-9223372036854775808,\"e\":1.50,\"f\":1E3}",
               "{\"a\":123456789012345678901234567890,\"b\":-99999999999999999999,"
               "\"c\":18446744073709551615,\"d\":-9223372036854775808,\"e\":1.50,\"f\":1E3}"));
-    const char *arr = "[18446744073709551616, -9223372036854775809, {\"x\":[100000000000000000000]}]";
+    const char *arr =
+        "[18446744073709551616, -9223372036854775809, {\"x\":[100000000000000000000]}]";
     struct sink s = {0};
     CHECK_INT(parse_len(&s, NULL, 0, arr, strlen(arr)), 3);
     CHECK_STR(s.ev[0]->json, "{\"message\":18446744073709551616}");
@@ -395,7 +397,7 @@ LS_TEST(test_parse_top_level_scalars_wrapped)
 LS_TEST(test_parse_array_elements)
 {
     const char *in = "[{\"b\":1,\"a\":2},2,\"x\",null,[1,{}],{}]";
-    const char *want[] = {"{\"a\":2,\"b\":1}", "{\"message\":2}", "{\"message\":\"x\"}",
+    const char *want[] = {"{\"a\":2,\"b\":1}",  "{\"message\":2}",      "{\"message\":\"x\"}",
                           "{\"message\":null}", "{\"message\":[1,{}]}", "{}"};
     struct sink s = {0};
     struct ls_parse_stats st = {0};
@@ -435,7 +437,8 @@ LS_TEST(test_parse_truncated_at_character_boundary)
 {
     /* 18 bytes: `{"m":"abcdefg` is 13, the euro sign takes bytes 14..16, `"}` 17..18 */
     const char *in = "{\"m\":\"abcdefg\xE2\x82\xAC\"}";
-    const char *cut = "{\"logship_truncated_bytes\":18,\"message\":\"{\\\"m\\\":\\\"abcdefg\"" RAW_TAIL;
+    const char *cut =
+        "{\"logship_truncated_bytes\":18,\"message\":\"{\\\"m\\\":\\\"abcdefg\"" RAW_TAIL;
     struct sink s = {0};
     struct ls_parse_stats st = {0};
     for (size_t max = 13; max <= 15; max++) { /* cuts at or inside the euro sign */
@@ -474,8 +477,7 @@ LS_TEST(test_parse_raw_timestamp_autosi)
     CHECK(!s.ev[0]->time_from_record);
     CHECK_INT(s.ev[0]->time_ns, INT64_C(1795428001000000000));
     sink_clear(&s);
-    CHECK_INT(ls_parse_payload(p, "s", "x", 1, INT64_C(1795428001120000000), collect, &s, NULL),
-              1);
+    CHECK_INT(ls_parse_payload(p, "s", "x", 1, INT64_C(1795428001120000000), collect, &s, NULL), 1);
     CHECK_STR(s.ev[0]->json, "{\"message\":\"x\",\"source_type\":\"nats\",\"subject\":\"s\","
                              "\"timestamp\":\"2026-11-23T10:00:01.120Z\"}");
     sink_clear(&s);
@@ -489,11 +491,10 @@ LS_TEST(test_parse_parser_reused_across_payloads)
     struct sink s = {0};
     const char *seq[] = {"{\"a\":", "{\"b\":1}", "[1", "2", "99999999999999999999", "{}"};
     const char *want[] = {"{\"message\":\"{\\\"a\\\":\"" RAW_TAIL, "{\"b\":1}",
-                          "{\"message\":\"[1\"" RAW_TAIL, "{\"message\":2}",
-                          "{\"message\":99999999999999999999}", "{}"};
+                          "{\"message\":\"[1\"" RAW_TAIL,          "{\"message\":2}",
+                          "{\"message\":99999999999999999999}",    "{}"};
     for (int i = 0; i < 6; i++) {
-        CHECK_INT(ls_parse_payload(p, SUBJ, seq[i], strlen(seq[i]), RECV_NS, collect, &s, NULL),
-                  1);
+        CHECK_INT(ls_parse_payload(p, SUBJ, seq[i], strlen(seq[i]), RECV_NS, collect, &s, NULL), 1);
         CHECK_STR(s.ev[0]->json, want[i]);
         sink_clear(&s);
     }
@@ -568,19 +569,16 @@ LS_TEST(test_event_json_path_lookup)
     ls_event_unref(ev);
 }
 
-LS_TEST_MAIN(LS_CASE(test_parse_fixtures_canonicalise_to_themselves),
-             LS_CASE(test_parse_record_time_from_fixture), LS_CASE(test_parse_bad_payloads_table),
-             LS_CASE(test_parse_big_integers_exact), LS_CASE(test_parse_negative_zero_like_serde),
-             LS_CASE(test_parse_string_escapes_canonical),
-             LS_CASE(test_parse_non_ascii_keys_sort_by_bytes),
-             LS_CASE(test_parse_duplicate_keys_last_wins),
-             LS_CASE(test_parse_depth_127_parses_128_is_raw),
-             LS_CASE(test_parse_invalid_utf8_is_raw_with_fffd),
-             LS_CASE(test_parse_serde_strictness), LS_CASE(test_parse_whitespace_around_value),
-             LS_CASE(test_parse_top_level_scalars_wrapped), LS_CASE(test_parse_array_elements),
-             LS_CASE(test_parse_empty_array_counted), LS_CASE(test_parse_empty_payload_counted),
-             LS_CASE(test_parse_truncated_at_character_boundary),
-             LS_CASE(test_parse_raw_timestamp_autosi),
-             LS_CASE(test_parse_parser_reused_across_payloads),
-             LS_CASE(test_event_record_time_rules), LS_CASE(test_event_refcount_and_ownership),
-             LS_CASE(test_event_json_path_lookup))
+LS_TEST_MAIN(
+    LS_CASE(test_parse_fixtures_canonicalise_to_themselves),
+    LS_CASE(test_parse_record_time_from_fixture), LS_CASE(test_parse_bad_payloads_table),
+    LS_CASE(test_parse_big_integers_exact), LS_CASE(test_parse_negative_zero_like_serde),
+    LS_CASE(test_parse_string_escapes_canonical), LS_CASE(test_parse_non_ascii_keys_sort_by_bytes),
+    LS_CASE(test_parse_duplicate_keys_last_wins), LS_CASE(test_parse_depth_127_parses_128_is_raw),
+    LS_CASE(test_parse_invalid_utf8_is_raw_with_fffd), LS_CASE(test_parse_serde_strictness),
+    LS_CASE(test_parse_whitespace_around_value), LS_CASE(test_parse_top_level_scalars_wrapped),
+    LS_CASE(test_parse_array_elements), LS_CASE(test_parse_empty_array_counted),
+    LS_CASE(test_parse_empty_payload_counted), LS_CASE(test_parse_truncated_at_character_boundary),
+    LS_CASE(test_parse_raw_timestamp_autosi), LS_CASE(test_parse_parser_reused_across_payloads),
+    LS_CASE(test_event_record_time_rules), LS_CASE(test_event_refcount_and_ownership),
+    LS_CASE(test_event_json_path_lookup))

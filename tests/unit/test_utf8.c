@@ -11,7 +11,10 @@ struct repair_case {
     size_t out_len;
 };
 
-#define R(in, out) {in, sizeof(in) - 1, out, sizeof(out) - 1}
+#define R(in, out)                                                                                 \
+    {                                                                                              \
+        in, sizeof(in) - 1, out, sizeof(out) - 1                                                   \
+    }
 #define FFFD "\xEF\xBF\xBD"
 
 /* Expectations follow Rust's String::from_utf8_lossy (maximal subparts). */
@@ -21,11 +24,11 @@ static const struct repair_case cases[] = {
     R("caf\xC3\xA9", "caf\xC3\xA9"),
     R("\xE2\x82\xAC", "\xE2\x82\xAC"),
     R("\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"),
-    R("\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"),  /* U+10FFFF */
-    R("\xED\x9F\xBF", "\xED\x9F\xBF"),          /* U+D7FF */
-    R("\xEE\x80\x80", "\xEE\x80\x80"),          /* U+E000 */
-    R("a\0b", "a\0b"),                          /* NUL is valid UTF-8 */
-    R("\xF0\x90\x80", FFFD),                    /* truncated 4-byte */
+    R("\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"), /* U+10FFFF */
+    R("\xED\x9F\xBF", "\xED\x9F\xBF"),         /* U+D7FF */
+    R("\xEE\x80\x80", "\xEE\x80\x80"),         /* U+E000 */
+    R("a\0b", "a\0b"),                         /* NUL is valid UTF-8 */
+    R("\xF0\x90\x80", FFFD),                   /* truncated 4-byte */
     R("\xF0\x90\x80z", FFFD "z"),
     R("\xC0\xAF", FFFD FFFD),                   /* overlong '/' */
     R("\xE0\x80\xAF", FFFD FFFD FFFD),          /* overlong 3-byte */
@@ -42,7 +45,10 @@ static const struct repair_case cases[] = {
     R("\xE2\x28\xA1", FFFD "(" FFFD),
     R("invalid utf8 \xFF\xFE here", "invalid utf8 " FFFD FFFD " here"),
     R("\xC3\xA9\xE9\xC3\xA9", "\xC3\xA9" FFFD "\xC3\xA9"),
-    R("12345678\xC3\xA9" "12345678\x80", "12345678\xC3\xA9" "12345678" FFFD),
+    R("12345678\xC3\xA9"
+      "12345678\x80",
+      "12345678\xC3\xA9"
+      "12345678" FFFD),
 };
 
 LS_TEST(test_utf8_valid_matches_table)
@@ -97,7 +103,8 @@ LS_TEST(test_utf8_repair_cap_keeps_content)
 
 LS_TEST(test_utf8_cut_backs_off_split_character)
 {
-    const char *s = "ab\xE2\x82\xAC" "cd"; /* "ab€cd" */
+    const char *s = "ab\xE2\x82\xAC"
+                    "cd"; /* "ab€cd" */
     CHECK_INT(ls_utf8_cut(s, 7, 10), 7);
     CHECK_INT(ls_utf8_cut(s, 7, 7), 7);
     CHECK_INT(ls_utf8_cut(s, 7, 6), 6);

@@ -7,6 +7,7 @@
  */
 #include "sink/kinds/kinds.h"
 #include "core/env.h"
+#include "core/mask.h"
 #include "core/problems.h"
 #include "event/event.h"
 #include "transport/http.h"
@@ -93,6 +94,19 @@ static int http_request(struct ls_sink *s, const struct ls_batch *b, struct ls_r
     return 0;
 }
 
+static void http_describe(const struct ls_sink *s)
+{
+    const struct http_ctx *c = s->ctx;
+    struct ls_buf u;
+    char m[64];
+    ls_buf_init(&u, 0);
+    ls_mask_url(c->url ? c->url : "", &u);
+    printf("  url: %s\n  token (HTTP_TOKEN): %s\n", u.data ? u.data : "",
+           c->auth_header ? ls_mask(c->auth_header + strlen("Authorization: Bearer "), m, sizeof(m))
+                          : "(none: no Authorization header)");
+    ls_buf_free(&u);
+}
+
 static void http_destroy(struct ls_sink *s)
 {
     struct http_ctx *c = s->ctx;
@@ -112,5 +126,6 @@ const struct ls_sink_kind ls_kind_http = {
     .configure = http_configure,
     .encode = ls_kind_encode_canonical,
     .request = http_request,
+    .describe = http_describe,
     .destroy = http_destroy,
 };
