@@ -60,7 +60,17 @@ struct ls_event *ls_event_create_buf(struct json_object *root, const char *subje
         return NULL;
     }
     size_t slen = strlen(subject), jlen = scratch->len;
-    struct ls_event *ev = malloc(sizeof(*ev) + slen + 1 + jlen + 1);
+    const char *app = NULL;
+    size_t alen = 0;
+    struct json_object *fly, *fapp, *name;
+    if (json_object_object_get_ex(root, "fly", &fly) &&
+        json_object_object_get_ex(fly, "app", &fapp) &&
+        json_object_object_get_ex(fapp, "name", &name) &&
+        json_object_is_type(name, json_type_string)) {
+        app = json_object_get_string(name);
+        alen = strlen(app);
+    }
+    struct ls_event *ev = malloc(sizeof(*ev) + slen + 1 + jlen + 1 + (app ? alen + 1 : 0));
     if (!ev) {
         json_object_put(root);
         return NULL;
@@ -74,6 +84,12 @@ struct ls_event *ls_event_create_buf(struct json_object *root, const char *subje
     memcpy(ev->json, scratch->data, jlen);
     ev->json[jlen] = '\0';
     ev->json_len = jlen;
+    ev->app = NULL;
+    if (app) {
+        char *a = ev->json + jlen + 1;
+        memcpy(a, app, alen + 1);
+        ev->app = a;
+    }
     ev->recv_ns = recv_ns;
     record_time(ev);
     return ev;
@@ -87,6 +103,49 @@ struct ls_event *ls_event_create(struct json_object *root, const char *subject, 
     struct ls_event *ev = ls_event_create_buf(root, subject, recv_ns, flags, &b);
     ls_buf_free(&b);
     return ev;
+}
+
+struct ls_event *ls_event_create_json(const char *json, size_t len, const char *subject,
+                                      int64_t recv_ns, const char *ts, size_t ts_len,
+                                      const char *app, size_t app_len)
+{
+    if (!subject)
+        subject = "";
+    size_t slen = strlen(subject);
+    struct ls_event *ev = malloc(sizeof(*ev) + slen + 1 + len + 1 + (app ? app_len + 1 : 0));
+    if (!ev)
+        return NULL;
+    atomic_init(&ev->refs, 1);
+    ev->flags = 0;
+    ev->root = NULL;
+    ev->subject = (char *)(ev + 1);
+    memcpy(ev->subject, subject, slen + 1);
+    ev->json = ev->subject + slen + 1;
+    memcpy(ev->json, json, len);
+    ev->json[len] = '\0';
+    ev->json_len = len;
+    ev->app = NULL;
+    if (app) {
+        char *a = ev->json + len + 1;
+        memcpy(a, app, app_len);
+        a[app_len] = '\0';
+        ev->app = a;
+    }
+    ev->recv_ns = recv_ns;
+    ev->time_ns = recv_ns;
+    ev->time_from_record = false;
+    int64_t t;
+    if (ts && ls_time_parse_rfc3339(ts, ts_len, &t) == 0) {
+        ev->time_ns = t;
+        ev->time_from_record = true;
+    }
+    return ev;
+}
+
+void ls_event_release_tree(struct ls_event *ev)
+{
+    json_object_put(ev->root);
+    ev->root = NULL;
 }
 
 /* Looks one segment up in an object; segments longer than the stack copy are compared by hand. */

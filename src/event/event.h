@@ -34,6 +34,9 @@ struct ls_event {
     bool time_from_record;    /* true when time_ns came from the record */
     size_t json_len;
     char *json; /* canonical JSON of root, NUL-terminated; owned */
+    /* fly.app.name when it is a string, else NULL: precomputed so that sinks which only need
+       the app (file, S3 keys) work after the tree was released (ls_event_release_tree). */
+    const char *app;
 };
 
 /* Takes a new reference. */
@@ -57,6 +60,24 @@ struct ls_event *ls_event_create(struct json_object *root, const char *subject, 
  */
 struct ls_event *ls_event_create_buf(struct json_object *root, const char *subject, int64_t recv_ns,
                                      unsigned flags, struct ls_buf *scratch);
+
+/*
+ * Frees the parsed tree early, keeping the canonical JSON and the precomputed fields. The intake
+ * calls it, on the parsing thread and before the event is shared, when no sink that will get the
+ * event reads fields: json-c's many small allocations are then freed by the thread that made
+ * them, instead of contending for malloc's locks from every sink worker (measured: that
+ * contention cost more than parsing). Afterwards root is NULL and ls_event_str returns NULL.
+ */
+void ls_event_release_tree(struct ls_event *ev);
+
+/*
+ * Creates an event from text that is already canonical JSON (copied), without a tree (root is
+ * NULL until ls_parse_tree builds one). ts/app point at the raw bytes of the top-level
+ * `timestamp` and of `fly.app.name` (NULL when absent). NULL on out-of-memory.
+ */
+struct ls_event *ls_event_create_json(const char *json, size_t len, const char *subject,
+                                      int64_t recv_ns, const char *ts, size_t ts_len,
+                                      const char *app, size_t app_len);
 
 /* Looks up a dotted path such as "fly.app.name" in an object; NULL when absent. Borrowed. */
 struct json_object *ls_json_path(struct json_object *root, const char *path);

@@ -72,6 +72,10 @@ void ls_parser_destroy(struct ls_parser *p)
 
 enum { SCAN_BAD = -1, SCAN_OK = 0, SCAN_REWRITE = 1 };
 
+struct span {
+    size_t off, len;
+};
+
 struct scan {
     const unsigned char *s;
     size_t n, i;
@@ -79,6 +83,17 @@ struct scan {
     struct ls_buf *out; /* NULL on the first pass; the rewritten copy on the second */
     size_t copied;      /* bytes of s already copied to out */
     bool oom;
+    /*
+     * Canonical: the text is already exactly what ls_json_canon_write would produce (a top-level
+     * object, no white space, keys strictly increasing in byte order at every level, only the
+     * escapes the canonical writer uses). Fly's records are, so for them the canonical JSON is
+     * the payload itself and json-c is not needed at all (the fast path in ls_parse_payload).
+     */
+    bool canonical;
+    bool escaped;                 /* the last string scanned contained a backslash */
+    struct span key[MAX_NESTING]; /* current key per object level (raw bytes, no quotes) */
+    bool have_key[MAX_NESTING];
+    struct span ts, app; /* top-level "timestamp" and "fly"."app"."name" string values */
 };
 
 static inline bool is_ws(unsigned char c)
@@ -88,8 +103,11 @@ static inline bool is_ws(unsigned char c)
 
 static inline void skip_ws(struct scan *sc)
 {
-    while (sc->i < sc->n && is_ws(sc->s[sc->i]))
-        sc->i++;
+    if (sc->i < sc->n && is_ws(sc->s[sc->i])) {
+        sc->canonical = false;
+        while (sc->i < sc->n && is_ws(sc->s[sc->i]))
+            sc->i++;
+    }
 }
 
 static int hex4(const unsigned char *s)
@@ -108,12 +126,21 @@ static int hex4(const unsigned char *s)
     return v;
 }
 
+static bool canonical_u_escape(const unsigned char *hex, int cp)
+{
+    static const char digits[] = "0123456789abcdef";
+    if (cp >= 0x20 || cp == 0x08 || cp == 0x09 || cp == 0x0a || cp == 0x0c || cp == 0x0d)
+        return false;
+    return hex[0] == '0' && hex[1] == '0' && hex[2] == digits[cp >> 4] && hex[3] == digits[cp & 15];
+}
+
 /* A string starting at the opening quote; a key must not contain an escaped NUL. */
 static bool scan_string(struct scan *sc, bool key)
 {
     const unsigned char *s = sc->s;
     size_t i = sc->i + 1, n = sc->n;
 
+    sc->escaped = false;
     for (;;) {
         i += ls_json_canon_plain_run((const char *)s + i, n - i);
         if (i >= n)
@@ -126,12 +153,16 @@ static bool scan_string(struct scan *sc, bool key)
         if (c < 0x20)
             return false;
         /* backslash */
+        sc->escaped = true;
         if (++i >= n)
             return false;
         switch (s[i]) {
+        case '/':
+            sc->canonical = false; /* written back as a plain '/' */
+            i++;
+            continue;
         case '"':
         case '\\':
-        case '/':
         case 'b':
         case 'f':
         case 'n':
@@ -147,6 +178,10 @@ static bool scan_string(struct scan *sc, bool key)
         if (n - i < 5)
             return false;
         int cp = hex4(s + i + 1);
+        /* The canonical writer uses \u00xx (lower-case hex) only for control characters that
+           have no short escape; anything else it writes differently. */
+        if (cp >= 0 && !canonical_u_escape(s + i + 1, cp))
+            sc->canonical = false;
         i += 5;
         if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF) || (key && cp == 0))
             return false;
@@ -233,7 +268,39 @@ static bool scan_literal(struct scan *sc, const char *lit, size_t len)
  * Checks that s[0..n) is exactly one JSON value with optional surrounding whitespace, as
  * serde_json would accept it. With out != NULL, also writes the rewritten copy to out.
  */
-static int scan(const char *text, size_t n, struct ls_buf *out)
+static bool span_is(const struct scan *sc, struct span sp, const char *lit)
+{
+    size_t n = strlen(lit);
+    return sp.len == n && memcmp(sc->s + sp.off, lit, n) == 0;
+}
+
+/* Keys must strictly increase in byte order (which also rules out duplicates). */
+static bool key_after(const struct scan *sc, struct span prev, struct span cur)
+{
+    size_t n = prev.len < cur.len ? prev.len : cur.len;
+    int c = memcmp(sc->s + prev.off, sc->s + cur.off, n);
+    return c < 0 || (c == 0 && prev.len < cur.len);
+}
+
+/* Remembers the string value just scanned when it is one of the fields events precompute. */
+static void note_value(struct scan *sc, const bool *in_obj, int depth, size_t start)
+{
+    struct span v = {start + 1, sc->i - start - 2};
+    struct span *field = NULL;
+    if (depth == 1 && span_is(sc, sc->key[0], "timestamp"))
+        field = &sc->ts;
+    else if (depth == 3 && in_obj[1] && in_obj[2] && span_is(sc, sc->key[0], "fly") &&
+             span_is(sc, sc->key[1], "app") && span_is(sc, sc->key[2], "name"))
+        field = &sc->app;
+    if (!field)
+        return;
+    if (sc->escaped)
+        sc->canonical = false; /* the slow path decodes it */
+    else
+        *field = v;
+}
+
+static int scan(const char *text, size_t n, struct ls_buf *out, struct scan *res)
 {
     struct scan sc = {.s = (const unsigned char *)text, .n = n, .out = out};
     bool in_obj[MAX_NESTING]; /* container kinds, innermost last */
@@ -244,6 +311,7 @@ static int scan(const char *text, size_t n, struct ls_buf *out)
     if (!out && !ls_utf8_valid(text, n))
         return SCAN_BAD;
 
+    sc.canonical = n > 0 && text[0] == '{';
     skip_ws(&sc);
 value:
     if (sc.i >= sc.n)
@@ -253,7 +321,9 @@ value:
     case '[':
         if (depth == MAX_NESTING)
             return SCAN_BAD;
-        in_obj[depth++] = sc.s[sc.i] == '{';
+        in_obj[depth] = sc.s[sc.i] == '{';
+        sc.have_key[depth] = false;
+        depth++;
         sc.i++;
         skip_ws(&sc);
         if (sc.i < sc.n && sc.s[sc.i] == (in_obj[depth - 1] ? '}' : ']')) {
@@ -264,10 +334,14 @@ value:
         if (in_obj[depth - 1])
             goto key;
         goto value;
-    case '"':
+    case '"': {
+        size_t start = sc.i;
         if (!scan_string(&sc, false))
             return SCAN_BAD;
+        if (sc.canonical && depth > 0 && in_obj[0])
+            note_value(&sc, in_obj, depth, start);
         goto after;
+    }
     case 't':
         if (!scan_literal(&sc, "true", 4))
             return SCAN_BAD;
@@ -285,9 +359,18 @@ value:
             return SCAN_BAD;
         goto after;
     }
-key:
+key : {
+    size_t start = sc.i;
     if (sc.i >= sc.n || sc.s[sc.i] != '"' || !scan_string(&sc, true))
         return SCAN_BAD;
+    if (sc.canonical) {
+        struct span k = {start + 1, sc.i - start - 2};
+        if (sc.escaped || (sc.have_key[depth - 1] && !key_after(&sc, sc.key[depth - 1], k)))
+            sc.canonical = false;
+        sc.key[depth - 1] = k;
+        sc.have_key[depth - 1] = true;
+    }
+}
     skip_ws(&sc);
     if (sc.i >= sc.n || sc.s[sc.i] != ':')
         return SCAN_BAD;
@@ -301,6 +384,11 @@ after:
             return SCAN_BAD;
         if (out && (sc.oom || ls_buf_append(out, sc.s + sc.copied, sc.n - sc.copied) != 0))
             return SCAN_BAD; /* the caller sees the buffer short and treats it as OOM */
+        if (res) {
+            res->canonical = sc.canonical && !sc.rewrite;
+            res->ts = sc.ts;
+            res->app = sc.app;
+        }
         return sc.rewrite ? SCAN_REWRITE : SCAN_OK;
     }
     if (sc.i >= sc.n)
@@ -451,6 +539,20 @@ static struct json_object *build(struct ls_parser *p, const char *text, size_t n
     return o; /* NULL here is the JSON value null */
 }
 
+int ls_parse_tree(struct ls_parser *p, struct ls_event *ev)
+{
+    if (ev->root)
+        return 0;
+    bool ok;
+    struct json_object *o = build(p, ev->json, ev->json_len, &ok);
+    if (!ok || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return -1;
+    }
+    ev->root = o;
+    return 0;
+}
+
 int ls_parse_payload(struct ls_parser *p, const char *subject, const char *payload, size_t len,
                      int64_t recv_ns, ls_parse_emit_fn emit, void *ctx,
                      struct ls_parse_stats *stats)
@@ -477,14 +579,30 @@ int ls_parse_payload(struct ls_parser *p, const char *subject, const char *paylo
 
     const char *text = payload;
     size_t tlen = len;
-    int sr = scan(payload, len, NULL);
+    struct scan res = {0};
+    int sr = scan(payload, len, NULL, &res);
+    if (sr == SCAN_OK && res.canonical) {
+        /* Fast path: the payload is its own canonical JSON; no tree is built here. */
+        struct ls_event *ev = ls_event_create_json(
+            payload, len, c.subject, recv_ns, res.ts.len ? payload + res.ts.off : NULL, res.ts.len,
+            res.app.len ? payload + res.app.off : NULL, res.app.len);
+        if (!ev) {
+            rc = -1;
+            goto done;
+        }
+        c.stats->events++;
+        c.emitted++;
+        emit(ev, ctx);
+        rc = 0;
+        goto done;
+    }
     if (sr == SCAN_BAD) {
         rc = deliver_raw(&c, payload, len, false);
         goto done;
     }
     if (sr == SCAN_REWRITE) {
         ls_buf_reset(&p->text);
-        if (scan(payload, len, &p->text) != SCAN_REWRITE || p->text.len > INT32_MAX) {
+        if (scan(payload, len, &p->text, NULL) != SCAN_REWRITE || p->text.len > INT32_MAX) {
             rc = -1;
             goto done;
         }

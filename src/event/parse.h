@@ -66,4 +66,10 @@ int ls_parse_payload(struct ls_parser *p, const char *subject, const char *paylo
                      int64_t recv_ns, ls_parse_emit_fn emit, void *ctx,
                      struct ls_parse_stats *stats);
 
+/*
+ * Builds ev->root from ev->json when the fast path left it out (the payload was already
+ * canonical). Only for an event not yet shared with another thread. Returns 0 or -1.
+ */
+int ls_parse_tree(struct ls_parser *p, struct ls_event *ev);
+
 #endif

@@ -40,7 +40,8 @@ void ls_sink_queue_free(struct ls_sink_queue *q)
 
 static void wake_locked(struct ls_sink_queue *q, bool *call_wake)
 {
-    if (q->waiting) {
+    if (q->waiting &&
+        (q->deep || q->count >= LS_SINK_QUEUE_WAKE_CHUNK || q->closed || q->count == q->cap)) {
         q->waiting = false;
         if (q->wake)
             *call_wake = true;
@@ -87,7 +88,8 @@ size_t ls_sink_queue_depth(struct ls_sink_queue *q)
     return n;
 }
 
-void ls_sink_queue_wait(struct ls_sink_queue *q, int64_t timeout_ms, bool return_if_ready)
+void ls_sink_queue_wait(struct ls_sink_queue *q, int64_t timeout_ms, bool return_if_ready,
+                        bool deep)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -100,6 +102,7 @@ void ls_sink_queue_wait(struct ls_sink_queue *q, int64_t timeout_ms, bool return
     pthread_mutex_lock(&q->lock);
     if (q->count == 0 || !return_if_ready) {
         q->waiting = true;
+        q->deep = deep;
         int rc = 0;
         while (q->waiting && rc != ETIMEDOUT)
             rc = pthread_cond_timedwait(&q->cond, &q->lock, &ts);
@@ -108,11 +111,12 @@ void ls_sink_queue_wait(struct ls_sink_queue *q, int64_t timeout_ms, bool return
     pthread_mutex_unlock(&q->lock);
 }
 
-bool ls_sink_queue_arm(struct ls_sink_queue *q)
+bool ls_sink_queue_arm(struct ls_sink_queue *q, bool deep)
 {
     pthread_mutex_lock(&q->lock);
     bool empty = q->count == 0;
     q->waiting = empty;
+    q->deep = deep;
     pthread_mutex_unlock(&q->lock);
     return empty;
 }
@@ -121,6 +125,7 @@ void ls_sink_queue_poke(struct ls_sink_queue *q)
 {
     bool call_wake = false;
     pthread_mutex_lock(&q->lock);
+    q->deep = true;
     wake_locked(q, &call_wake);
     /* A curl-polling worker may be between arm and poll; the sticky wake-up covers it. */
     if (q->wake)

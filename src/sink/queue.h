@@ -6,7 +6,13 @@
  * The worker sleeps either on the queue's condition variable or, for HTTP sinks, inside
  * curl_multi_poll(); `wake` lets the producer interrupt the latter (curl_multi_wakeup is
  * sticky, so a wake-up sent before the worker sleeps is not lost).
+ *
+ * Wake-ups cost a futex or a pipe write each, so a busy worker is not woken per event: while
+ * traffic flows it naps briefly ("shallow" sleep) and the producer wakes it only when a chunk
+ * of LS_SINK_QUEUE_WAKE_CHUNK events is waiting; once a nap finds nothing it sleeps "deep"
+ * and the next event wakes it at once. Measured: this halved CPU per event on the blackhole.
  */
+#define LS_SINK_QUEUE_WAKE_CHUNK 256
 #ifndef LS_SINK_QUEUE_H
 #define LS_SINK_QUEUE_H
 
@@ -23,6 +29,7 @@ struct ls_sink_queue {
     struct ls_event **ring;
     size_t cap, head, count;
     bool waiting;            /* the worker is (about to be) asleep */
+    bool deep;               /* ... and wants the first event; else only a full chunk */
     bool closed;             /* no more pushes; set at shutdown */
     void (*wake)(void *ctx); /* NULL = condition variable */
     void *wake_ctx;
@@ -43,8 +50,9 @@ size_t ls_sink_queue_depth(struct ls_sink_queue *q);
  * wake-callback queues the caller sleeps elsewhere; it must call ls_sink_queue_arm() first and only
  * sleep when that returns true (queue empty).
  */
-void ls_sink_queue_wait(struct ls_sink_queue *q, int64_t timeout_ms, bool return_if_ready);
-bool ls_sink_queue_arm(struct ls_sink_queue *q);
+void ls_sink_queue_wait(struct ls_sink_queue *q, int64_t timeout_ms, bool return_if_ready,
+                        bool deep);
+bool ls_sink_queue_arm(struct ls_sink_queue *q, bool deep);
 /* Wakes the worker (shutdown). */
 void ls_sink_queue_poke(struct ls_sink_queue *q);
 

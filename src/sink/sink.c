@@ -225,6 +225,11 @@ int ls_sink_prepare(struct ls_sink *s, char *err, size_t errlen)
     return 0;
 }
 
+bool ls_sink_needs_tree(const struct ls_sink *s)
+{
+    return s->kind->needs_tree;
+}
+
 bool ls_sink_wants(const struct ls_sink *s, const char *subject)
 {
     return !s->cfg.subject || ls_subject_match(s->cfg.subject, subject);

@@ -58,6 +58,9 @@ struct ls_response {
 
 struct ls_sink_kind {
     const char *name;
+    /* The encoder reads fields of the parsed tree (ev->root); when no sink that gets an event
+       does, the intake frees the tree right after parsing (see ls_event_release_tree). */
+    bool needs_tree;
     /* Framing: the body is prefix + event + sep + event ... + suffix. */
     const char *prefix, *sep, *suffix;
     /* Reads the kind's own variables into s->ctx; adds problems naming the variable. */

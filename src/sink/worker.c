@@ -22,8 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POP_MAX     256
-#define MAX_WAIT_MS 1000
+#define POP_MAX        256
+#define MAX_WAIT_MS    1000
+#define SHALLOW_NAP_MS 10 /* see sink/queue.h: bounded extra latency for fewer wake-ups */
 
 enum flush_reason { FLUSH_EVENTS, FLUSH_BYTES, FLUSH_TIMEOUT, FLUSH_SHUTDOWN };
 
@@ -445,16 +446,20 @@ static int64_t promote_due(struct worker *w, int64_t now)
     return next;
 }
 
-static void take_events(struct worker *w)
+/* Returns how many events were taken. */
+static size_t take_events(struct worker *w)
 {
     struct ls_event *evs[POP_MAX];
+    size_t total = 0;
     while (w->held < w->max_held) {
         size_t n = ls_sink_queue_pop(&w->s->queue, evs, POP_MAX);
         for (size_t i = 0; i < n; i++)
             add_event(w, evs[i]);
+        total += n;
         if (n < POP_MAX)
             break;
     }
+    return total;
 }
 
 static size_t abandon_list(struct ls_batch *b)
@@ -516,7 +521,7 @@ static void *worker_main(void *arg)
             abandon_all(&w);
             break;
         }
-        take_events(&w);
+        size_t took = take_events(&w);
         if (w.open && (stopping || now - w.open->opened_ms >= (int64_t)s->cfg.batch_timeout_ms))
             close_open(&w, stopping ? FLUSH_SHUTDOWN : FLUSH_TIMEOUT);
         int64_t next_retry = promote_due(&w, now);
@@ -541,12 +546,16 @@ static void *worker_main(void *arg)
         if (timeout < 0)
             timeout = 0;
         bool can_take = w.held < w.max_held;
+        /* While events flow, nap briefly and let the producer wake us only per chunk. */
+        bool deep = took == 0;
+        if (!deep && timeout > SHALLOW_NAP_MS)
+            timeout = SHALLOW_NAP_MS;
         if (s->http) {
-            if (can_take && !ls_sink_queue_arm(&s->queue))
+            if (can_take && !ls_sink_queue_arm(&s->queue, deep))
                 timeout = 0;
             ls_http_poll(s->http, (int)timeout, on_http_done, &dc);
         } else if (timeout > 0) {
-            ls_sink_queue_wait(&s->queue, timeout, can_take);
+            ls_sink_queue_wait(&s->queue, timeout, can_take, deep);
         }
     }
     batch_free(w.open);

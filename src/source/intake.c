@@ -11,8 +11,13 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define POP_BATCH 128
+/* As in sink/queue.h: while payloads flow the parser naps up to NAP_MS and is woken early only
+   when WAKE_CHUNK payloads wait; after a nap that found nothing it sleeps until the next one. */
+#define WAKE_CHUNK 64
+#define NAP_MS     2
 
 struct raw_msg {
     int64_t recv_ns;
@@ -28,6 +33,8 @@ struct ls_intake {
     size_t cap, head, count;
     bool closed;
     bool started;
+    bool waiting; /* the parser sleeps */
+    bool deep;    /* ... until the next payload, not just until a chunk */
     pthread_t thread;
     struct ls_parser *parser;
     const struct ls_sink_list *sinks;
@@ -48,7 +55,11 @@ struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes,
     in->parser = ls_parser_create(max_record_bytes);
     in->sinks = sinks;
     pthread_mutex_init(&in->lock, NULL);
-    pthread_cond_init(&in->not_empty, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&in->not_empty, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&in->not_full, NULL);
     if (!in->ring || !in->parser) {
         ls_intake_destroy(in);
@@ -121,24 +132,36 @@ int ls_intake_push(struct ls_intake *in, const char *subject, const char *payloa
     }
     in->ring[(in->head + in->count) % in->cap] = m;
     in->count++;
-    if (in->count == 1)
+    if (in->waiting && (in->deep || in->count >= WAKE_CHUNK)) {
+        in->waiting = false;
         pthread_cond_signal(&in->not_empty);
+    }
     pthread_mutex_unlock(&in->lock);
     ls_counter_inc(in->received);
     ls_counter_add(in->received_bytes, len);
     return 0;
 }
 
+/* Offers the event to every sink whose filter matches; parse thread. */
 static void route(struct ls_event *ev, void *ctx)
 {
     struct ls_intake *in = ctx;
-    bool taken = false;
-    for (size_t i = 0; i < in->sinks->n; i++)
-        if (ls_sink_wants(in->sinks->v[i], ev->subject)) {
+    size_t n = in->sinks->n;
+    bool wanted[n ? n : 1];
+    bool any = false, tree = false;
+    for (size_t i = 0; i < n; i++) {
+        wanted[i] = ls_sink_wants(in->sinks->v[i], ev->subject);
+        any |= wanted[i];
+        tree |= wanted[i] && ls_sink_needs_tree(in->sinks->v[i]);
+    }
+    if (!tree)
+        ls_event_release_tree(ev); /* before any other thread can see the event */
+    else if (!ev->root && ls_parse_tree(in->parser, ev) != 0)
+        LS_LOG_EVERY(LS_LOG_ERROR, 10000, "cannot build the record tree (out of memory?)");
+    for (size_t i = 0; i < n; i++)
+        if (wanted[i])
             ls_sink_offer(in->sinks->v[i], ev);
-            taken = true;
-        }
-    if (!taken)
+    if (!any)
         ls_counter_inc(in->unrouted);
     ls_event_unref(ev);
 }
@@ -184,10 +207,29 @@ static void *parse_main(void *arg)
 {
     struct ls_intake *in = arg;
     struct raw_msg *batch[POP_BATCH];
+    bool found = false;
     for (;;) {
         pthread_mutex_lock(&in->lock);
-        while (in->count == 0 && !in->closed)
-            pthread_cond_wait(&in->not_empty, &in->lock);
+        if (in->count == 0 && !in->closed) {
+            in->waiting = true;
+            in->deep = !found;
+            if (in->deep) {
+                while (in->waiting && !in->closed)
+                    pthread_cond_wait(&in->not_empty, &in->lock);
+            } else {
+                struct timespec until;
+                clock_gettime(CLOCK_MONOTONIC, &until);
+                until.tv_nsec += NAP_MS * 1000000L;
+                if (until.tv_nsec >= 1000000000L) {
+                    until.tv_sec++;
+                    until.tv_nsec -= 1000000000L;
+                }
+                while (in->waiting && !in->closed &&
+                       pthread_cond_timedwait(&in->not_empty, &in->lock, &until) == 0)
+                    ;
+            }
+            in->waiting = false;
+        }
         size_t n = in->count < POP_BATCH ? in->count : POP_BATCH;
         for (size_t i = 0; i < n; i++) {
             batch[i] = in->ring[in->head];
@@ -196,6 +238,7 @@ static void *parse_main(void *arg)
         bool was_full = in->count == in->cap;
         in->count -= n;
         bool done = in->closed && in->count == 0 && n == 0;
+        found = n > 0;
         if (was_full && n)
             pthread_cond_broadcast(&in->not_full);
         pthread_mutex_unlock(&in->lock);

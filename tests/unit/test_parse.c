@@ -142,7 +142,46 @@ LS_TEST(test_parse_record_time_from_fixture)
     CHECK_INT(s.ev[0]->time_ns, INT64_C(1795428000493842299));
     CHECK_INT(s.ev[0]->recv_ns, RECV_NS);
     CHECK_STR(s.ev[0]->subject, SUBJ);
-    CHECK_STR(ls_event_str(s.ev[0], "fly.app.name"), "worker");
+    CHECK_STR(s.ev[0]->app, "worker");
+    sink_clear(&s);
+}
+
+/* A canonical payload takes the fast path (no tree); anything else is parsed and rewritten. */
+LS_TEST(test_parse_fast_path_only_for_canonical_text)
+{
+    static const char *const canonical[] = {
+        "{\"a\":1,\"b\":{\"c\":[1,2.50,\"x\"],\"d\":null}}",
+        "{\"m\":\"tab\\t nl\\n q\\\" bs\\\\ ctl\\u0001\"}",
+        "{\"\":1,\"a\":2,\"ab\":3,\"b\":4}",
+    };
+    static const char *const rewritten[][2] = {
+        {"{\"b\":1,\"a\":2}", "{\"a\":2,\"b\":1}"},
+        {"{\"a\": 1}", "{\"a\":1}"},
+        {"{\"a\":\"x\\/y\"}", "{\"a\":\"x/y\"}"},
+        {"{\"a\":\"\\u0041\"}", "{\"a\":\"A\"}"},
+        {"{\"a\":\"\\u001F\"}", "{\"a\":\"\\u001f\"}"},
+        {"{\"a\":1,\"a\":2}", "{\"a\":2}"},
+        {"{\"fly\":{\"app\":{\"name\":\"w\\u00e9\"}}}",
+         "{\"fly\":{\"app\":{\"name\":\"w\u00e9\"}}}"},
+    };
+    for (size_t i = 0; i < sizeof(canonical) / sizeof(canonical[0]); i++) {
+        struct sink s = {0};
+        CHECK_INT(parse_len(&s, NULL, 0, canonical[i], strlen(canonical[i])), 1);
+        CHECK(s.ev[0]->root == NULL);
+        CHECK_STR(s.ev[0]->json, canonical[i]);
+        sink_clear(&s);
+    }
+    for (size_t i = 0; i < sizeof(rewritten) / sizeof(rewritten[0]); i++) {
+        struct sink s = {0};
+        CHECK_INT(parse_len(&s, NULL, 0, rewritten[i][0], strlen(rewritten[i][0])), 1);
+        CHECK(s.ev[0]->root != NULL);
+        CHECK_STR(s.ev[0]->json, rewritten[i][1]);
+        sink_clear(&s);
+    }
+    struct sink s = {0};
+    const char *app = rewritten[6][0];
+    CHECK_INT(parse_len(&s, NULL, 0, app, strlen(app)), 1);
+    CHECK_STR(s.ev[0]->app, "w\u00e9"); /* decoded by the slow path */
     sink_clear(&s);
 }
 
@@ -571,7 +610,8 @@ LS_TEST(test_event_json_path_lookup)
 
 LS_TEST_MAIN(
     LS_CASE(test_parse_fixtures_canonicalise_to_themselves),
-    LS_CASE(test_parse_record_time_from_fixture), LS_CASE(test_parse_bad_payloads_table),
+    LS_CASE(test_parse_record_time_from_fixture),
+    LS_CASE(test_parse_fast_path_only_for_canonical_text), LS_CASE(test_parse_bad_payloads_table),
     LS_CASE(test_parse_big_integers_exact), LS_CASE(test_parse_negative_zero_like_serde),
     LS_CASE(test_parse_string_escapes_canonical), LS_CASE(test_parse_non_ascii_keys_sort_by_bytes),
     LS_CASE(test_parse_duplicate_keys_last_wins), LS_CASE(test_parse_depth_127_parses_128_is_raw),

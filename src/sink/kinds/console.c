@@ -108,6 +108,7 @@ static void console_destroy(struct ls_sink *s)
 
 const struct ls_sink_kind ls_kind_console = {
     .name = "console",
+    .needs_tree = true, /* the text form reads fields */
     .configure = console_configure,
     .encode = console_encode,
     .write = console_write,

@@ -152,7 +152,7 @@ static struct open_file *get_file(struct file_ctx *c, const struct ls_event *ev,
                                   size_t errlen)
 {
     char app[256], base[4096], path[4200];
-    sanitize(ls_event_str(ev, "fly.app.name"), app, sizeof(app));
+    sanitize(ev->app, app, sizeof(app));
     int y, mo, d, h, mi, sec;
     int64_t secs = ev->time_ns / 1000000000;
     if (ev->time_ns < 0 && ev->time_ns % 1000000000)
