@@ -175,6 +175,15 @@ static int start(struct app *a)
         LS_ERROR("cannot start the intake");
         return -1;
     }
+    if (a->input_path)
+        a->input = ls_stdin_start(a->input_path, a->intake, input_done, err, sizeof(err));
+    else
+        a->source = ls_nats_start(&a->nats, a->intake, err, sizeof(err));
+    if (!a->input && !a->source) {
+        LS_ERROR("%s", err);
+        return -1;
+    }
+    /* After the source, so the health callback never sees a half-started one. */
     const char *h = a->cfg.health_addr, *m = a->cfg.metrics_addr;
     if ((h && *h) || (m && *m)) {
         a->admin = ls_admin_start(h, m, health, a, err, sizeof(err));
@@ -184,14 +193,6 @@ static int start(struct app *a)
         }
         LS_INFO("admin endpoints health=%s metrics=%s", h && *h ? h : "(off)",
                 m && *m ? m : "(off)");
-    }
-    if (a->input_path)
-        a->input = ls_stdin_start(a->input_path, a->intake, input_done, err, sizeof(err));
-    else
-        a->source = ls_nats_start(&a->nats, a->intake, err, sizeof(err));
-    if (!a->input && !a->source) {
-        LS_ERROR("%s", err);
-        return -1;
     }
     return 0;
 }

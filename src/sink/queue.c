@@ -22,7 +22,10 @@ int ls_sink_queue_init(struct ls_sink_queue *q, size_t cap)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&q->cond, &ca);
+    pthread_cond_init(&q->not_full, &ca);
     pthread_condattr_destroy(&ca);
+    q->producers_waiting = 0;
+    q->shedding = false;
     return 0;
 }
 
@@ -36,6 +39,7 @@ void ls_sink_queue_free(struct ls_sink_queue *q)
     q->ring = NULL;
     pthread_mutex_destroy(&q->lock);
     pthread_cond_destroy(&q->cond);
+    pthread_cond_destroy(&q->not_full);
 }
 
 static void wake_locked(struct ls_sink_queue *q, bool *call_wake)
@@ -50,11 +54,42 @@ static void wake_locked(struct ls_sink_queue *q, bool *call_wake)
     }
 }
 
-bool ls_sink_queue_push(struct ls_sink_queue *q, struct ls_event *ev)
+static void deadline_in(struct timespec *ts, int64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
+bool ls_sink_queue_push(struct ls_sink_queue *q, struct ls_event *ev, int64_t wait_ms)
 {
     bool call_wake = false;
     pthread_mutex_lock(&q->lock);
-    if (q->closed || q->count == q->cap) {
+    if (q->count == q->cap && !q->closed && !q->shedding && wait_ms > 0) {
+        struct timespec until;
+        deadline_in(&until, wait_ms);
+        q->producers_waiting++;
+        /* The worker must run to make room: make sure it is not napping. */
+        q->deep = true;
+        wake_locked(q, &call_wake);
+        if (call_wake) {
+            pthread_mutex_unlock(&q->lock);
+            q->wake(q->wake_ctx);
+            call_wake = false;
+            pthread_mutex_lock(&q->lock);
+        }
+        int rc = 0;
+        while (q->count == q->cap && !q->closed && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&q->not_full, &q->lock, &until);
+        q->producers_waiting--;
+        if (q->count == q->cap)
+            q->shedding = true;
+    }
+    if (q->closed || q->count == q->cap || q->shedding) {
         pthread_mutex_unlock(&q->lock);
         return false;
     }
@@ -76,6 +111,10 @@ size_t ls_sink_queue_pop(struct ls_sink_queue *q, struct ls_event **out, size_t 
         q->head = (q->head + 1) % q->cap;
     }
     q->count -= n;
+    if (q->shedding && q->count <= q->cap / 2)
+        q->shedding = false;
+    if (n && q->producers_waiting)
+        pthread_cond_broadcast(&q->not_full);
     pthread_mutex_unlock(&q->lock);
     return n;
 }
@@ -92,13 +131,7 @@ void ls_sink_queue_wait(struct ls_sink_queue *q, int64_t timeout_ms, bool return
                         bool deep)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (timeout_ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
+    deadline_in(&ts, timeout_ms);
     pthread_mutex_lock(&q->lock);
     if (q->count == 0 || !return_if_ready) {
         q->waiting = true;
@@ -125,6 +158,7 @@ void ls_sink_queue_poke(struct ls_sink_queue *q)
 {
     bool call_wake = false;
     pthread_mutex_lock(&q->lock);
+    pthread_cond_broadcast(&q->not_full);
     q->deep = true;
     wake_locked(q, &call_wake);
     /* A curl-polling worker may be between arm and poll; the sticky wake-up covers it. */

@@ -28,9 +28,13 @@ struct ls_sink_queue {
     pthread_cond_t cond;
     struct ls_event **ring;
     size_t cap, head, count;
-    bool waiting;            /* the worker is (about to be) asleep */
-    bool deep;               /* ... and wants the first event; else only a full chunk */
-    bool closed;             /* no more pushes; set at shutdown */
+    bool waiting; /* the worker is (about to be) asleep */
+    bool deep;    /* ... and wants the first event; else only a full chunk */
+    bool closed;  /* no more pushes; set at shutdown */
+    /* Back-pressure: a producer waits (bounded) for room; a sink that stays full sheds. */
+    pthread_cond_t not_full;
+    int producers_waiting;
+    bool shedding;           /* full for longer than the wait budget: drop until half empty */
     void (*wake)(void *ctx); /* NULL = condition variable */
     void *wake_ctx;
 };
@@ -38,8 +42,14 @@ struct ls_sink_queue {
 int ls_sink_queue_init(struct ls_sink_queue *q, size_t cap);
 /* Releases every event still queued. */
 void ls_sink_queue_free(struct ls_sink_queue *q);
-/* Takes a new reference to ev on success; false when full or closed. */
-bool ls_sink_queue_push(struct ls_sink_queue *q, struct ls_event *ev);
+/*
+ * Takes a new reference to ev on success; false when closed, or full for longer than
+ * wait_ms. A full queue first pushes back (the intake waits, and upstream buffers such as
+ * nats.c's pending queue absorb a burst); a queue that stays full for wait_ms starts shedding:
+ * pushes fail at once until the worker has drained it to half, so one dead destination
+ * stalls the intake once, briefly, and never again while it stays dead.
+ */
+bool ls_sink_queue_push(struct ls_sink_queue *q, struct ls_event *ev, int64_t wait_ms);
 /* Moves up to max events into out (the caller now owns those references); returns how many. */
 size_t ls_sink_queue_pop(struct ls_sink_queue *q, struct ls_event **out, size_t max);
 size_t ls_sink_queue_depth(struct ls_sink_queue *q);

@@ -41,7 +41,8 @@ struct ls_sink *ls_sink_create(const struct ls_sink_kind *kind, const char *name
     s->cfg.retry_initial_ms = 1000;
     s->cfg.retry_max_ms = 60000;
     s->cfg.retry_max_attempts = 0;
-    s->cfg.queue_max_events = 10000;
+    s->cfg.queue_max_events = 20000;
+    s->cfg.queue_full_wait_ms = 1000;
     s->cfg.compression = LS_COMPRESS_NONE;
     if (!s->name || !s->env_name) {
         ls_sink_destroy(s);
@@ -123,6 +124,7 @@ int ls_sink_configure(struct ls_sink *s, const struct ls_env *env, struct ls_pro
     uint64_t qmax = c->queue_max_events;
     knob_uint(s, env, "QUEUE_MAX_EVENTS", &qmax, 1, 100000000, &p);
     c->queue_max_events = (size_t)qmax;
+    knob_ms(s, env, "QUEUE_FULL_WAIT", &c->queue_full_wait_ms, 0, &p);
 
     static const char *const compressions[] = {"none", "gzip", NULL};
     knob_name(s, "COMPRESSION", name, sizeof(name));
@@ -237,12 +239,13 @@ bool ls_sink_wants(const struct ls_sink *s, const char *subject)
 
 bool ls_sink_offer(struct ls_sink *s, struct ls_event *ev)
 {
-    if (!ls_sink_queue_push(&s->queue, ev)) {
+    if (!ls_sink_queue_push(&s->queue, ev, (int64_t)s->cfg.queue_full_wait_ms)) {
         ls_counter_inc(s->m.dropped);
         LS_SINK_LOG_EVERY(LS_LOG_WARN, 10000, s,
-                          "queue full, dropping events (see logship_buffer_dropped_events_total)"
-                          " queue_max_events=%zu",
-                          s->cfg.queue_max_events);
+                          "queue full for longer than LOGSHIP_%s_QUEUE_FULL_WAIT, dropping events "
+                          "until it drains (see logship_buffer_dropped_events_total) "
+                          "queue_max_events=%zu",
+                          s->env_name, s->cfg.queue_max_events);
         return false;
     }
     ls_counter_inc(s->m.events);

@@ -92,6 +92,7 @@ struct ls_sink_config {
     uint64_t retry_max_ms;
     uint64_t retry_max_attempts; /* 0 = retry until delivered */
     size_t queue_max_events;
+    uint64_t queue_full_wait_ms; /* back-pressure budget before a full queue sheds */
     enum ls_compression compression;
     char *endpoint; /* LOGSHIP_<SINK>_ENDPOINT origin override, or NULL */
 };

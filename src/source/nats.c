@@ -31,6 +31,7 @@ struct ls_nats_source {
     struct ls_intake *intake;
     atomic_bool connected;
     atomic_bool ever_connected;
+    atomic_bool stopping; /* closing on purpose: a disconnect is expected, not news */
     int64_t dropped_seen;
     /* nats.c runs the connection callbacks on its own thread, the closed one last and after
        natsConnection_Close() returns; stop waits for it before freeing this struct. */
@@ -138,7 +139,7 @@ static void on_disconnected(natsConnection *nc, void *closure)
 {
     (void)nc;
     struct ls_nats_source *s = closure;
-    if (atomic_exchange(&s->connected, false)) {
+    if (atomic_exchange(&s->connected, false) && !atomic_load(&s->stopping)) {
         ls_counter_inc(s->disconnects);
         LS_WARN("disconnected from NATS, reconnecting");
     }
@@ -272,6 +273,11 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
     }
     if (st == NATS_OK)
         st = natsSubscription_SetPendingLimits(s->sub, (int)c->pending_msgs, (int)c->pending_bytes);
+    /* The server has the subscription once a flush round-trips: only then is /health 200 a
+       promise that records published from now on reach us. */
+    if (st == NATS_OK && atomic_load(&s->connected) &&
+        natsConnection_FlushTimeout(s->nc, 5000) != NATS_OK)
+        LS_WARN("NATS flush after subscribing timed out; the subscription may start late");
     if (st != NATS_OK) {
         snprintf(err, errlen, "NATS: %s (%s)", natsStatus_GetText(st), nats_GetLastError(NULL));
         ls_nats_stop(s);
@@ -296,6 +302,7 @@ void ls_nats_stop(struct ls_nats_source *s)
 {
     if (!s)
         return;
+    atomic_store(&s->stopping, true);
     if (s->sub) {
         ls_nats_tick(s);
         /* Drain hands what the client already holds to the intake, then stops delivery; when

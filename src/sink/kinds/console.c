@@ -34,11 +34,19 @@ static int console_configure(struct ls_sink *s, const struct ls_env *env, struct
     return 0;
 }
 
-/* A text field of the record with line breaks shown as spaces, so one record stays one line. */
+/* A text field with line breaks shown as spaces, so one record stays one line, and other
+   control characters escaped (\x01), so a record cannot drive the terminal. */
 static void put_field(struct ls_buf *out, const char *v)
 {
-    for (; *v; v++)
-        ls_buf_putc(out, (*v == '\n' || *v == '\r') ? ' ' : *v);
+    for (; *v; v++) {
+        unsigned char c = (unsigned char)*v;
+        if (c == '\n' || c == '\r')
+            ls_buf_putc(out, ' ');
+        else if ((c < 0x20 && c != '\t') || c == 0x7f)
+            ls_buf_printf(out, "\\x%02x", c);
+        else
+            ls_buf_putc(out, (char)c);
+    }
 }
 
 static int encode_text(struct ls_event *ev, struct ls_buf *out)
