@@ -62,11 +62,11 @@ struct ls_event *ls_event_create_buf(struct json_object *root, const char *subje
                                      unsigned flags, struct ls_buf *scratch);
 
 /*
- * Frees the parsed tree early, keeping the canonical JSON and the precomputed fields. The intake
- * calls it, on the parsing thread and before the event is shared, when no sink that will get the
- * event reads fields: json-c's many small allocations are then freed by the thread that made
- * them, instead of contending for malloc's locks from every sink worker (measured: that
- * contention cost more than parsing). Afterwards root is NULL and ls_event_str returns NULL.
+ * Frees the parsed tree, keeping the canonical JSON and the precomputed fields. The intake calls
+ * it on the parsing thread before the event is shared: json-c's many small allocations are then
+ * freed by the thread that made them, instead of contending for malloc's locks from every sink
+ * worker (measured: that contention cost more than parsing). Afterwards root is NULL and
+ * ls_event_str returns NULL.
  */
 void ls_event_release_tree(struct ls_event *ev);
 

@@ -539,6 +539,30 @@ static struct json_object *build(struct ls_parser *p, const char *text, size_t n
     return o; /* NULL here is the JSON value null */
 }
 
+struct json_object *ls_parse_object(struct ls_parser *p, const char *text, size_t len)
+{
+    const char *t = text;
+    size_t n = len;
+    int sr = scan(text, len, NULL, NULL);
+    if (sr == SCAN_BAD || len > INT32_MAX)
+        return NULL;
+    if (sr == SCAN_REWRITE) {
+        ls_buf_reset(&p->text);
+        if (scan(text, len, &p->text, NULL) != SCAN_REWRITE)
+            return NULL;
+        t = p->text.data;
+        n = p->text.len;
+    }
+    bool ok;
+    struct json_object *o = build(p, t, n, &ok);
+    trim(&p->text);
+    if (!ok || !json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
 int ls_parse_tree(struct ls_parser *p, struct ls_event *ev)
 {
     if (ev->root)

@@ -67,6 +67,13 @@ int ls_parse_payload(struct ls_parser *p, const char *subject, const char *paylo
                      struct ls_parse_stats *stats);
 
 /*
+ * A private tree of a JSON object text (an event's canonical JSON), with the same number
+ * handling as ls_parse_payload. Sink workers that read or change fields use this on their own
+ * parser, so no json-c object is ever shared between threads. New reference, or NULL.
+ */
+struct json_object *ls_parse_object(struct ls_parser *p, const char *text, size_t len);
+
+/*
  * Builds ev->root from ev->json when the fast path left it out (the payload was already
  * canonical). Only for an event not yet shared with another thread. Returns 0 or -1.
  */

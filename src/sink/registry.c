@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/mask.h"
 #include "core/problems.h"
+#include "preset/preset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,8 @@ struct sink_row {
     uint64_t batch_timeout_ms;
 };
 
+/* Local sinks, not providers (those are rows of preset/presets.c). */
 static const struct sink_row rows[] = {
-    /* PROVIDERS.md Part 1 §1.7: http family batches 10,000,000 bytes or 1 s, no event cap. */
-    {"http", "HTTP", "HTTP_URL", 0, &ls_kind_http, 0, 10000000, 1000},
     {"console", "CONSOLE", "LOGSHIP_CONSOLE", 0, &ls_kind_console, 1000, 1 << 20, 100},
     {"file", "FILE", "LOGSHIP_FILE_DIR", 0, &ls_kind_file, 1000, 1 << 20, 200},
     {"blackhole", "BLACKHOLE", "LOGSHIP_BLACKHOLE", 1, &ls_kind_blackhole, 10000, 1 << 20, 100},
@@ -59,40 +59,85 @@ static int row_on(const struct sink_row *r, const struct ls_env *env, struct ls_
     return on;
 }
 
+/* Creates, defaults and configures one sink; false when it has problems (then destroyed). */
+static int add_sink(struct ls_sink_list *out, struct ls_sink *s, const struct ls_env *env,
+                    struct ls_problems *problems, struct ls_problems *broken)
+{
+    struct ls_problems p;
+    ls_problems_init(&p);
+    ls_sink_configure(s, env, &p);
+    if (p.n) {
+        ls_problems_add(broken, "%s", s->name);
+        ls_problems_take(problems, &p);
+        ls_sink_destroy(s);
+        return 0;
+    }
+    if (push(out, s) != 0) {
+        ls_sink_destroy(s);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_preset(struct ls_sink_list *out, const struct ls_preset *row,
+                      const struct ls_env *env, struct ls_problems *problems,
+                      struct ls_problems *broken)
+{
+    struct ls_problems p;
+    ls_problems_init(&p);
+    enum ls_activation a = ls_preset_activation(row, env, &p);
+    if (a == LS_PRESET_OFF) {
+        ls_problems_free(&p);
+        return 0;
+    }
+    if (a == LS_PRESET_PARTIAL) {
+        ls_problems_add(broken, "%s", row->name);
+        ls_problems_take(problems, &p);
+        return 0;
+    }
+    const struct ls_sink_kind *kind = ls_kind_find(row->kind);
+    struct ls_sink *s = kind ? ls_sink_create(kind, row->name, row->env_name) : NULL;
+    if (!s)
+        return -1;
+    s->preset = row;
+    /* PROVIDERS.md Part 1 §1.7: http family batches 10,000,000 bytes or 1 s, no event cap. */
+    s->cfg.batch_max_events = row->batch_max_events;
+    s->cfg.batch_max_bytes = row->batch_max_bytes ? row->batch_max_bytes : 10000000;
+    s->cfg.batch_timeout_ms = row->batch_timeout_ms ? row->batch_timeout_ms : 1000;
+    s->cfg.compression = row->compression;
+    return add_sink(out, s, env, problems, broken);
+}
+
 int ls_sinks_from_env(const struct ls_env *env, struct ls_sink_list *out,
                       struct ls_problems *problems, struct ls_problems *broken)
 {
     out->v = NULL;
     out->n = 0;
+    for (size_t i = 0; ls_presets[i]; i++)
+        if (add_preset(out, ls_presets[i], env, problems, broken) != 0)
+            return -1;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const struct sink_row *r = &rows[i];
         struct ls_problems p;
         ls_problems_init(&p);
         int on = row_on(r, env, &p);
-        if (on == 0) {
+        if (on <= 0) {
+            if (on < 0) {
+                ls_problems_add(broken, "%s", r->name);
+                ls_problems_take(problems, &p);
+            }
             ls_problems_free(&p);
             continue;
         }
+        ls_problems_free(&p);
         struct ls_sink *s = ls_sink_create(r->kind, r->name, r->env_name);
-        if (!s) {
-            ls_problems_free(&p);
+        if (!s)
             return -1;
-        }
         s->cfg.batch_max_events = r->batch_max_events;
         s->cfg.batch_max_bytes = r->batch_max_bytes;
         s->cfg.batch_timeout_ms = r->batch_timeout_ms;
-        if (on > 0)
-            ls_sink_configure(s, env, &p);
-        if (p.n) {
-            ls_problems_add(broken, "%s", r->name);
-            ls_problems_take(problems, &p);
-            ls_sink_destroy(s);
-            continue;
-        }
-        if (push(out, s) != 0) {
-            ls_sink_destroy(s);
+        if (add_sink(out, s, env, problems, broken) != 0)
             return -1;
-        }
     }
     return 0;
 }
@@ -106,14 +151,30 @@ void ls_sinks_free(struct ls_sink_list *l)
     l->n = 0;
 }
 
+/* Every variable of a provider row: value, masked when secret, or what unset means. */
+static void describe_vars(const struct ls_preset *row, const struct ls_env *env)
+{
+    char m[64];
+    for (const struct ls_preset_var *v = row->vars; v->name; v++) {
+        const char *val = ls_env_get(env, v->name);
+        if (!val)
+            printf("  %s: (unset%s%s)\n", v->name, v->def ? ", " : "", v->def ? v->def : "");
+        else if (v->flags & LS_VAR_SECRET)
+            printf("  %s: %s\n", v->name, ls_mask(val, m, sizeof(m)));
+        else
+            printf("  %s: %s\n", v->name, val);
+    }
+}
+
 void ls_sinks_describe(const struct ls_sink_list *l, const struct ls_env *env)
 {
-    (void)env;
     static const char *const comp[] = {"none", "gzip"};
     for (size_t i = 0; i < l->n; i++) {
         const struct ls_sink *s = l->v[i];
         const struct ls_sink_config *c = &s->cfg;
         printf("sink %s (kind %s)\n", s->name, s->kind->name);
+        if (s->preset)
+            describe_vars(s->preset, env);
         if (s->kind->describe)
             s->kind->describe(s);
         printf("  subject filter: %s\n", c->subject ? c->subject : "(all records)");

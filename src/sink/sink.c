@@ -29,6 +29,9 @@ struct ls_sink *ls_sink_create(const struct ls_sink_kind *kind, const char *name
     if (!s)
         return NULL;
     s->kind = kind;
+    s->frame.prefix = kind->prefix;
+    s->frame.sep = kind->sep;
+    s->frame.suffix = kind->suffix;
     s->name = dupstr(name);
     s->env_name = dupstr(env_name);
     pthread_mutex_init(&s->state_lock, NULL);
@@ -225,11 +228,6 @@ int ls_sink_prepare(struct ls_sink *s, char *err, size_t errlen)
         s->queue.wake_ctx = s->http;
     }
     return 0;
-}
-
-bool ls_sink_needs_tree(const struct ls_sink *s)
-{
-    return s->kind->needs_tree;
 }
 
 bool ls_sink_wants(const struct ls_sink *s, const char *subject)

@@ -18,8 +18,6 @@ struct ls_sink;
 struct ls_sink_config;
 struct ls_buf;
 
-/* True when the sink's encoder reads the parsed record, not only its canonical JSON. */
-bool ls_sink_needs_tree(const struct ls_sink *s);
 /* True when the sink's subject filter (LOGSHIP_<SINK>_SUBJECT) matches. */
 bool ls_sink_wants(const struct ls_sink *s, const char *subject);
 /*

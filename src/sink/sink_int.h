@@ -56,20 +56,25 @@ struct ls_response {
     int64_t retry_after_ms; /* from Retry-After, -1 when absent */
 };
 
+struct ls_preset;
+
 struct ls_sink_kind {
     const char *name;
-    /* The encoder reads fields of the parsed tree (ev->root); when no sink that gets an event
-       does, the intake frees the tree right after parsing (see ls_event_release_tree). */
-    bool needs_tree;
-    /* Framing: the body is prefix + event + sep + event ... + suffix. */
+    /* The encoder reads fields: it gets a private parser (sink/kinds/common.h). */
+    bool needs_parser;
+    /* Default framing: the body is prefix + event + sep + event ... + suffix (s->frame). */
     const char *prefix, *sep, *suffix;
     /* Reads the kind's own variables into s->ctx; adds problems naming the variable. */
     int (*configure)(struct ls_sink *s, const struct ls_env *env, struct ls_problems *problems);
     /* Appends one encoded event to out. Returns 0, or -1 when the event cannot be encoded
        (counted as rejected). Pure: no I/O. */
     int (*encode)(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out);
-    /* Delivers a finished batch synchronously (console, file, blackhole); 0 = done. Kinds that
-       set this have no HTTP request. */
+    /* Events with different partition keys never share a batch (Mezmo's hostname, an S3 key
+       prefix, a CloudWatch stream). Appends the key to out; 0, or -1 to drop the event
+       (counted as an encode error). Optional. */
+    int (*partition)(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out);
+    /* Delivers a finished batch itself (console, file, syslog, multi-call APIs) and returns an
+       enum ls_outcome; err says why on RETRY/REJECT. Kinds that set this have no HTTP request. */
     int (*write)(struct ls_sink *s, struct ls_batch *b, char *err, size_t errlen);
     /* Builds the HTTP request for a batch (URL, headers). Pure. */
     int (*request)(struct ls_sink *s, const struct ls_batch *b, struct ls_request *req);
@@ -114,10 +119,16 @@ struct ls_sink_metrics {
 
 struct ls_http_transport;
 
+struct ls_sink_frame {
+    const char *prefix, *sep, *suffix;
+};
+
 struct ls_sink {
     char *name;     /* "http", "datadog", ... */
     char *env_name; /* upper-case name used in LOGSHIP_<SINK>_* */
     const struct ls_sink_kind *kind;
+    const struct ls_preset *preset; /* the provider row, NULL for local sinks */
+    struct ls_sink_frame frame;     /* the kind's default framing unless configure changes it */
     struct ls_sink_config cfg;
     void *ctx; /* the kind's own state */
     struct ls_sink_queue queue;

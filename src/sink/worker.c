@@ -23,6 +23,7 @@
 #include <string.h>
 
 #define POP_MAX        256
+#define MAX_OPEN       64 /* partitions filled at once; past it the oldest batch is sent early */
 #define MAX_WAIT_MS    1000
 #define SHALLOW_NAP_MS 10 /* see sink/queue.h: bounded extra latency for fewer wake-ups */
 
@@ -30,7 +31,9 @@ enum flush_reason { FLUSH_EVENTS, FLUSH_BYTES, FLUSH_TIMEOUT, FLUSH_SHUTDOWN };
 
 struct worker {
     struct ls_sink *s;
-    struct ls_batch *open;
+    struct ls_batch *open[MAX_OPEN]; /* batches being filled, one per partition key */
+    size_t n_open;
+    struct ls_buf key;                   /* scratch for the partition key */
     struct ls_batch *ready, *ready_tail; /* closed, waiting for a slot (FIFO) */
     struct ls_batch *waiting;            /* retry scheduled */
     size_t held;                         /* closed batches not yet settled */
@@ -114,7 +117,7 @@ static struct ls_batch *ready_pop(struct worker *w)
 static long encode_into(struct ls_sink *s, struct ls_batch *b, struct ls_event *ev)
 {
     size_t before = b->body.len;
-    if (b->n > 0 && s->kind->sep && ls_buf_puts(&b->body, s->kind->sep) != 0)
+    if (b->n > 0 && s->frame.sep && ls_buf_puts(&b->body, s->frame.sep) != 0)
         return -1;
     if (s->kind->encode(s, ev, &b->body) != 0) {
         b->body.len = before;
@@ -130,8 +133,8 @@ static struct ls_batch *open_batch(struct worker *w)
     struct ls_batch *b = batch_new();
     if (!b)
         return NULL;
-    if (w->s->kind->prefix)
-        ls_buf_puts(&b->body, w->s->kind->prefix);
+    if (w->s->frame.prefix)
+        ls_buf_puts(&b->body, w->s->frame.prefix);
     b->bytes = b->body.len;
     b->opened_ms = ls_time_mono_ms();
     return b;
@@ -148,7 +151,7 @@ static void count_flush(struct ls_sink *s, enum flush_reason r)
 static int seal(struct worker *w, struct ls_batch *b)
 {
     struct ls_sink *s = w->s;
-    if (s->kind->suffix && ls_buf_puts(&b->body, s->kind->suffix) != 0)
+    if (s->frame.suffix && ls_buf_puts(&b->body, s->frame.suffix) != 0)
         return -1;
     if (s->cfg.compression == LS_COMPRESS_GZIP && !s->kind->write) {
         if (!w->gz)
@@ -161,12 +164,12 @@ static int seal(struct worker *w, struct ls_batch *b)
 
 static void settle_reject(struct worker *w, struct ls_batch *b, long status, const char *why);
 
-static void close_open(struct worker *w, enum flush_reason why)
+/* Closes open batch i (removing it from the open set) and queues it for sending. */
+static void close_open(struct worker *w, size_t i, enum flush_reason why)
 {
-    struct ls_batch *b = w->open;
-    if (!b)
-        return;
-    w->open = NULL;
+    struct ls_batch *b = w->open[i];
+    w->open[i] = w->open[--w->n_open];
+    w->open[w->n_open] = NULL;
     if (b->n == 0) {
         batch_free(b);
         return;
@@ -180,16 +183,57 @@ static void close_open(struct worker *w, enum flush_reason why)
     ready_push_back(w, b);
 }
 
+static void close_all(struct worker *w, enum flush_reason why)
+{
+    while (w->n_open)
+        close_open(w, w->n_open - 1, why);
+}
+
+/* The open batch for the event's partition, opened when needed; its index or -1. */
+static long batch_for(struct worker *w, struct ls_event *ev)
+{
+    struct ls_sink *s = w->s;
+    const char *key = NULL;
+    if (s->kind->partition) {
+        ls_buf_reset(&w->key);
+        if (s->kind->partition(s, ev, &w->key) != 0 || ls_buf_putc(&w->key, '\0') != 0)
+            return -1;
+        key = w->key.data;
+    }
+    for (size_t i = 0; i < w->n_open; i++) {
+        const char *k = w->open[i]->partition;
+        if ((!k && !key) || (k && key && strcmp(k, key) == 0))
+            return (long)i;
+    }
+    if (w->n_open == MAX_OPEN) {
+        size_t oldest = 0;
+        for (size_t i = 1; i < w->n_open; i++)
+            if (w->open[i]->opened_ms < w->open[oldest]->opened_ms)
+                oldest = i;
+        close_open(w, oldest, FLUSH_EVENTS);
+    }
+    struct ls_batch *b = open_batch(w);
+    if (!b || (key && !(b->partition = strdup(key)))) {
+        batch_free(b);
+        return -1;
+    }
+    w->open[w->n_open] = b;
+    return (long)w->n_open++;
+}
+
 static void add_event(struct worker *w, struct ls_event *ev)
 {
     struct ls_sink *s = w->s;
     for (int pass = 0; pass < 2; pass++) {
-        if (!w->open && !(w->open = open_batch(w))) {
+        long i = batch_for(w, ev);
+        if (i < 0) {
             ls_counter_inc(s->m.encode_errors);
+            LS_SINK_LOG_EVERY(LS_LOG_WARN, 10000, s,
+                              "cannot place an event in a batch, dropped subject=%s", ev->subject);
             ls_event_unref(ev);
             return;
         }
-        struct ls_batch *b = w->open;
+        struct ls_batch *b = w->open[i];
         size_t before = b->body.len;
         long added = encode_into(s, b, ev);
         if (added < 0) {
@@ -199,12 +243,12 @@ static void add_event(struct worker *w, struct ls_event *ev)
             ls_event_unref(ev);
             return;
         }
-        size_t suffix = s->kind->suffix ? strlen(s->kind->suffix) : 0;
+        size_t suffix = s->frame.suffix ? strlen(s->frame.suffix) : 0;
         if (b->n > 0 && b->bytes + (size_t)added + suffix > s->cfg.batch_max_bytes && pass == 0) {
             /* Would overflow: take the event back out, ship what we have, start afresh. */
             b->body.len = before;
             b->body.data[before] = '\0';
-            close_open(w, FLUSH_BYTES);
+            close_open(w, (size_t)i, FLUSH_BYTES);
             continue;
         }
         b->bytes += (size_t)added;
@@ -217,9 +261,9 @@ static void add_event(struct worker *w, struct ls_event *ev)
         }
         /* A single event larger than the limit travels alone rather than being dropped. */
         if (b->bytes + suffix >= s->cfg.batch_max_bytes)
-            close_open(w, FLUSH_BYTES);
+            close_open(w, (size_t)i, FLUSH_BYTES);
         else if (s->cfg.batch_max_events && b->n >= s->cfg.batch_max_events)
-            close_open(w, FLUSH_EVENTS);
+            close_open(w, (size_t)i, FLUSH_EVENTS);
         return;
     }
 }
@@ -310,6 +354,11 @@ static void split(struct worker *w, struct ls_batch *b)
     struct ls_sink *s = w->s;
     size_t half = b->n / 2;
     struct ls_batch *parts[2] = {open_batch(w), open_batch(w)};
+    for (int i = 0; i < 2 && b->partition; i++)
+        if (parts[i] && !(parts[i]->partition = strdup(b->partition))) {
+            batch_free(parts[i]);
+            parts[i] = NULL;
+        }
     if (!parts[0] || !parts[1]) {
         batch_free(parts[0]);
         batch_free(parts[1]);
@@ -394,8 +443,13 @@ static void send_batch(struct worker *w, struct ls_batch *b)
     ls_counter_inc(s->m.requests);
     if (s->kind->write) {
         char err[256] = "";
-        if (s->kind->write(s, b, err, sizeof(err)) == 0)
+        int out = s->kind->write(s, b, err, sizeof(err));
+        if (out == LS_OUTCOME_OK)
             settle_ok(w, b, b->body.len);
+        else if (out == LS_OUTCOME_REJECT)
+            settle_reject(w, b, 0, err);
+        else if (out == LS_OUTCOME_SPLIT && b->n > 1)
+            split(w, b);
         else
             schedule_retry(w, b, err, -1);
         return;
@@ -482,11 +536,12 @@ static void abandon_all(struct worker *w)
     if (s->http)
         ls_http_abort_all(s->http, on_http_done, &dc);
     size_t lost = w->abandoned;
-    if (w->open) {
-        lost += w->open->n;
-        batch_free(w->open);
-        w->open = NULL;
+    for (size_t i = 0; i < w->n_open; i++) {
+        lost += w->open[i]->n;
+        batch_free(w->open[i]);
+        w->open[i] = NULL;
     }
+    w->n_open = 0;
     lost += abandon_list(w->ready);
     lost += abandon_list(w->waiting);
     w->ready = w->ready_tail = w->waiting = NULL;
@@ -512,6 +567,7 @@ static void *worker_main(void *arg)
     struct ls_sink *s = w.s;
     w.max_held = (size_t)s->cfg.concurrency + 1;
     w.seed = (unsigned)ls_time_now_ns();
+    ls_buf_init(&w.key, 0);
     struct done_ctx dc = {&w};
 
     for (;;) {
@@ -522,19 +578,24 @@ static void *worker_main(void *arg)
             break;
         }
         size_t took = take_events(&w);
-        if (w.open && (stopping || now - w.open->opened_ms >= (int64_t)s->cfg.batch_timeout_ms))
-            close_open(&w, stopping ? FLUSH_SHUTDOWN : FLUSH_TIMEOUT);
+        if (stopping) {
+            close_all(&w, FLUSH_SHUTDOWN);
+        } else {
+            for (size_t i = w.n_open; i-- > 0;)
+                if (now - w.open[i]->opened_ms >= (int64_t)s->cfg.batch_timeout_ms)
+                    close_open(&w, i, FLUSH_TIMEOUT);
+        }
         int64_t next_retry = promote_due(&w, now);
         while (w.ready && slot_free(&w))
             send_batch(&w, ready_pop(&w));
 
         bool queue_empty = ls_sink_queue_depth(&s->queue) == 0;
-        if (stopping && queue_empty && !w.open && !w.ready && !w.waiting && w.held == 0)
+        if (stopping && queue_empty && !w.n_open && !w.ready && !w.waiting && w.held == 0)
             break;
 
         int64_t timeout = MAX_WAIT_MS;
-        if (w.open) {
-            int64_t due = w.open->opened_ms + (int64_t)s->cfg.batch_timeout_ms - now;
+        for (size_t i = 0; i < w.n_open; i++) {
+            int64_t due = w.open[i]->opened_ms + (int64_t)s->cfg.batch_timeout_ms - now;
             timeout = due < timeout ? due : timeout;
         }
         if (next_retry < timeout)
@@ -558,7 +619,9 @@ static void *worker_main(void *arg)
             ls_sink_queue_wait(&s->queue, timeout, can_take, deep);
         }
     }
-    batch_free(w.open);
+    for (size_t i = 0; i < w.n_open; i++)
+        batch_free(w.open[i]);
+    ls_buf_free(&w.key);
     ls_gzip_destroy(w.gz);
     return NULL;
 }

@@ -142,25 +142,22 @@ int ls_intake_push(struct ls_intake *in, const char *subject, const char *payloa
     return 0;
 }
 
-/* Offers the event to every sink whose filter matches; parse thread. */
+/*
+ * Offers the event to every sink whose filter matches; parse thread. The json-c tree is freed
+ * here, on the thread that built it, before any other thread can see the event: sinks work from
+ * the canonical JSON (a sink that needs fields parses its own private copy), so json-c objects
+ * are never shared between threads, and malloc's arenas are not fought over (see docs/design.md).
+ */
 static void route(struct ls_event *ev, void *ctx)
 {
     struct ls_intake *in = ctx;
-    size_t n = in->sinks->n;
-    bool wanted[n ? n : 1];
-    bool any = false, tree = false;
-    for (size_t i = 0; i < n; i++) {
-        wanted[i] = ls_sink_wants(in->sinks->v[i], ev->subject);
-        any |= wanted[i];
-        tree |= wanted[i] && ls_sink_needs_tree(in->sinks->v[i]);
-    }
-    if (!tree)
-        ls_event_release_tree(ev); /* before any other thread can see the event */
-    else if (!ev->root && ls_parse_tree(in->parser, ev) != 0)
-        LS_LOG_EVERY(LS_LOG_ERROR, 10000, "cannot build the record tree (out of memory?)");
-    for (size_t i = 0; i < n; i++)
-        if (wanted[i])
+    bool any = false;
+    ls_event_release_tree(ev);
+    for (size_t i = 0; i < in->sinks->n; i++)
+        if (ls_sink_wants(in->sinks->v[i], ev->subject)) {
             ls_sink_offer(in->sinks->v[i], ev);
+            any = true;
+        }
     if (!any)
         ls_counter_inc(in->unrouted);
     ls_event_unref(ev);

@@ -8,6 +8,7 @@
 #include "core/env.h"
 #include "core/problems.h"
 #include "event/event.h"
+#include "event/parse.h"
 #include "util/time.h"
 
 #include <json-c/json.h>
@@ -17,6 +18,7 @@
 
 struct console_ctx {
     int text;
+    struct ls_parser *parser; /* the text form reads fields from a private tree */
 };
 
 static int console_configure(struct ls_sink *s, const struct ls_env *env, struct ls_problems *p)
@@ -31,6 +33,8 @@ static int console_configure(struct ls_sink *s, const struct ls_env *env, struct
     if (ls_env_enum(env, "LOGSHIP_CONSOLE", modes, 0, &mode, err, sizeof(err)) != 0)
         ls_problems_add(p, "%s", err);
     c->text = mode == 1;
+    if (c->text && !(c->parser = ls_parser_create(0)))
+        return -1;
     return 0;
 }
 
@@ -49,19 +53,28 @@ static void put_field(struct ls_buf *out, const char *v)
     }
 }
 
-static int encode_text(struct ls_event *ev, struct ls_buf *out)
+static const char *str_at(struct json_object *root, const char *path)
 {
-    const char *ts = ls_event_str(ev, "timestamp");
+    struct json_object *v = ls_json_path(root, path);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static int encode_text(struct console_ctx *c, struct ls_event *ev, struct ls_buf *out)
+{
+    struct json_object *root = ls_parse_object(c->parser, ev->json, ev->json_len);
+    if (!root)
+        return -1;
+    const char *ts = str_at(root, "timestamp");
     char tbuf[48];
     if (!ts) {
         ls_time_format_rfc3339(tbuf, sizeof(tbuf), ev->time_ns, 9);
         ts = tbuf;
     }
     put_field(out, ts);
-    const char *provider = ls_event_str(ev, "event.provider");
-    const char *instance = ls_event_str(ev, "fly.app.instance");
-    const char *region = ls_event_str(ev, "fly.region");
-    const char *level = ls_event_str(ev, "log.level");
+    const char *provider = str_at(root, "event.provider");
+    const char *instance = str_at(root, "fly.app.instance");
+    const char *region = str_at(root, "fly.region");
+    const char *level = str_at(root, "log.level");
     if (provider || instance) {
         ls_buf_putc(out, ' ');
         put_field(out, provider ? provider : "-");
@@ -79,11 +92,12 @@ static int encode_text(struct ls_event *ev, struct ls_buf *out)
         ls_buf_putc(out, ']');
     }
     ls_buf_putc(out, ' ');
-    struct json_object *msg = ls_json_path(ev->root, "message");
+    struct json_object *msg = ls_json_path(root, "message");
     if (msg && json_object_is_type(msg, json_type_string))
         put_field(out, json_object_get_string(msg));
     else if (msg)
         put_field(out, json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN));
+    json_object_put(root);
     return ls_buf_putc(out, '\n');
 }
 
@@ -91,7 +105,7 @@ static int console_encode(struct ls_sink *s, struct ls_event *ev, struct ls_buf 
 {
     struct console_ctx *c = s->ctx;
     if (c->text)
-        return encode_text(ev, out);
+        return encode_text(c, ev, out);
     if (ls_buf_append(out, ev->json, ev->json_len) != 0)
         return -1;
     return ls_buf_putc(out, '\n');
@@ -103,20 +117,22 @@ static int console_write(struct ls_sink *s, struct ls_batch *b, char *err, size_
     if (fwrite(b->body.data, 1, b->body.len, stdout) != b->body.len || fflush(stdout) != 0) {
         snprintf(err, errlen, "cannot write to stdout");
         clearerr(stdout);
-        return -1;
+        return LS_OUTCOME_RETRY;
     }
-    return 0;
+    return LS_OUTCOME_OK;
 }
 
 static void console_destroy(struct ls_sink *s)
 {
+    struct console_ctx *c = s->ctx;
+    if (c)
+        ls_parser_destroy(c->parser);
     free(s->ctx);
     s->ctx = NULL;
 }
 
 const struct ls_sink_kind ls_kind_console = {
     .name = "console",
-    .needs_tree = true, /* the text form reads fields */
     .configure = console_configure,
     .encode = console_encode,
     .write = console_write,

@@ -203,24 +203,24 @@ static int file_write(struct ls_sink *s, struct ls_batch *b, char *err, size_t e
         struct ls_event *ev = b->events[i];
         struct open_file *of = get_file(c, ev, err, errlen);
         if (!of)
-            return -1;
+            return LS_OUTCOME_RETRY;
         uint64_t len = ev->json_len + 1;
         if (of->size > 0 && of->size + len > c->max_bytes) {
             if (rotate(c, of, err, errlen) != 0) {
                 close_file(of);
-                return -1;
+                return LS_OUTCOME_RETRY;
             }
             of->f = fopen(of->path, "ab");
             if (!of->f) {
                 snprintf(err, errlen, "cannot open %s: %s", of->path, strerror(errno));
                 close_file(of);
-                return -1;
+                return LS_OUTCOME_RETRY;
             }
         }
         if (fwrite(ev->json, 1, ev->json_len, of->f) != ev->json_len || fputc('\n', of->f) == EOF) {
             snprintf(err, errlen, "cannot write %s: %s", of->path, strerror(errno));
             close_file(of);
-            return -1;
+            return LS_OUTCOME_RETRY;
         }
         of->size += len;
     }
@@ -228,9 +228,9 @@ static int file_write(struct ls_sink *s, struct ls_batch *b, char *err, size_t e
         if (c->files[i].f && fflush(c->files[i].f) != 0) {
             snprintf(err, errlen, "cannot write %s: %s", c->files[i].path, strerror(errno));
             close_file(&c->files[i]);
-            return -1;
+            return LS_OUTCOME_RETRY;
         }
-    return 0;
+    return LS_OUTCOME_OK;
 }
 
 /* Only counts bytes toward the batch limit; file_write() writes the records themselves. */

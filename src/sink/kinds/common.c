@@ -1,0 +1,204 @@
+/* Helpers shared by the provider kinds; see common.h. */
+#include "sink/kinds/common.h"
+#include "sink/kinds/kinds.h"
+#include "core/env.h"
+#include "core/mask.h"
+#include "core/problems.h"
+#include "event/event.h"
+#include "event/json_canon.h"
+#include "event/parse.h"
+#include "preset/preset.h"
+#include "preset/template.h"
+#include "transform/transform.h"
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The URL with userinfo passwords, secret-looking query values and the value of every secret
+   variable of the row replaced by ****. */
+static char *mask_url(const struct ls_preset *row, const struct ls_env *env, const char *url)
+{
+    struct ls_buf b, out;
+    ls_buf_init(&b, 0);
+    ls_buf_init(&out, 0);
+    ls_mask_url(url, &b);
+    const char *cur = b.data ? b.data : "";
+    for (const struct ls_preset_var *v = row->vars; v->name; v++) {
+        const char *val = ls_env_get(env, v->name);
+        if (!(v->flags & LS_VAR_SECRET) || !val || strlen(val) < 4)
+            continue;
+        ls_buf_reset(&out);
+        const char *at;
+        while ((at = strstr(cur, val)) != NULL) {
+            ls_buf_append(&out, cur, (size_t)(at - cur));
+            ls_buf_puts(&out, "****");
+            cur = at + strlen(val);
+        }
+        ls_buf_puts(&out, cur);
+        ls_buf_reset(&b);
+        ls_buf_append(&b, out.data ? out.data : "", out.len);
+        cur = b.data ? b.data : "";
+    }
+    char *res = strdup(cur);
+    ls_buf_free(&b);
+    ls_buf_free(&out);
+    return res;
+}
+
+static void add_name(const char *name, bool required, void *ctx)
+{
+    (void)required;
+    struct ls_buf *b = ctx;
+    if (b->len)
+        ls_buf_puts(b, "/");
+    ls_buf_puts(b, name);
+}
+
+/* "HTTP_URL" or "DATADOG_SITE/LOGSHIP_DATADOG_ENDPOINT": what a user sets to change the URL. */
+static void url_vars(const struct ls_sink *s, struct ls_buf *out)
+{
+    struct ls_template *t = NULL;
+    char err[128];
+    if (ls_template_compile(s->preset->url, &t, err, sizeof(err)) == 0)
+        ls_template_env_names(t, add_name, out);
+    ls_template_destroy(t);
+    if (s->cfg.endpoint)
+        ls_buf_printf(out, "%sLOGSHIP_%s_ENDPOINT", out->len ? "/" : "", s->env_name);
+    if (!out->len)
+        ls_buf_printf(out, "LOGSHIP_%s_ENDPOINT", s->env_name);
+}
+
+static void set_frame(struct ls_sink *s, enum ls_framing f)
+{
+    static const struct ls_sink_frame frames[] = {
+        [LS_FRAME_ARRAY] = {"[", ",", "]"},
+        [LS_FRAME_NDJSON] = {"", "\n", ""},
+        [LS_FRAME_NDJSON_NL] = {"", "\n", "\n"},
+        [LS_FRAME_NONE] = {"", "", ""},
+    };
+    if (f != LS_FRAME_KIND)
+        s->frame = frames[f];
+}
+
+int ls_kind_common_init(struct ls_sink *s, const struct ls_env *env, struct ls_problems *p,
+                        struct ls_kind_common *c)
+{
+    const struct ls_preset *row = s->preset;
+    char err[256];
+    size_t before = p->n;
+    memset(c, 0, sizeof(*c));
+    if (!row)
+        return -1;
+    /* Values go into URLs and headers: refuse line breaks and control bytes, naming the variable
+       (never the value). */
+    for (const struct ls_preset_var *v = row->vars; v->name; v++) {
+        const char *val = ls_env_get(env, v->name);
+        if (val && ls_env_check_header_value(v->name, val, err, sizeof(err)) != 0)
+            ls_problems_add(p, "%s", err);
+    }
+    /* Go on: every problem of the row is reported at once, not one per restart. */
+    if (row->url) {
+        char *url = ls_preset_expand(row->url, env, err, sizeof(err));
+        if (!url) {
+            ls_problems_add(p, "%s: %s", row->name, err);
+        } else {
+            struct ls_buf vars;
+            ls_buf_init(&vars, 0);
+            url_vars(s, &vars);
+            char var[256];
+            snprintf(var, sizeof(var), "%s: %s", row->name, vars.data ? vars.data : "URL");
+            ls_buf_free(&vars);
+            if (ls_kind_check_url(var, url, p) == 0 && !(c->url = ls_kind_resolve_url(s, url)))
+                ls_problems_add(p, "%s: cannot apply LOGSHIP_%s_ENDPOINT", row->name, s->env_name);
+            if (c->url)
+                c->url_masked = mask_url(row, env, c->url);
+            free(url);
+        }
+    }
+    for (size_t i = 0; row->headers && row->headers[i]; i++) {
+        char *h = ls_preset_expand(row->headers[i], env, err, sizeof(err));
+        if (!h) {
+            ls_problems_add(p, "%s: %s", row->name, err);
+            continue;
+        }
+        const char *colon = strchr(h, ':');
+        const char *v = colon ? colon + 1 : "";
+        while (*v == ' ')
+            v++;
+        char **nh = *v ? realloc(c->headers, (c->n_headers + 1) * sizeof(*nh)) : NULL;
+        if (!nh) {
+            free(h); /* empty value: the header is left out */
+            continue;
+        }
+        c->headers = nh;
+        c->headers[c->n_headers++] = h;
+    }
+    set_frame(s, row->framing);
+    if (row->transforms || s->kind->needs_parser) {
+        c->parser = ls_parser_create(0);
+        if (!c->parser)
+            ls_problems_add(p, "%s: out of memory", row->name);
+    }
+    return p->n == before ? 0 : -1;
+}
+
+void ls_kind_common_free(struct ls_kind_common *c)
+{
+    free(c->url);
+    free(c->url_masked);
+    for (size_t i = 0; i < c->n_headers; i++)
+        free(c->headers[i]);
+    free(c->headers);
+    ls_parser_destroy(c->parser);
+    memset(c, 0, sizeof(*c));
+}
+
+int ls_kind_common_request(const struct ls_sink *s, const struct ls_kind_common *c,
+                           struct ls_request *req)
+{
+    if (ls_buf_puts(&req->url, c->url) != 0)
+        return -1;
+    for (size_t i = 0; i < c->n_headers; i++)
+        req->headers = curl_slist_append(req->headers, c->headers[i]);
+    req->content_type = s->preset ? s->preset->content_type : NULL;
+    if (s->preset && s->preset->method)
+        req->method = s->preset->method;
+    return 0;
+}
+
+struct json_object *ls_kind_tree(const struct ls_sink *s, struct ls_kind_common *c,
+                                 struct ls_event *ev)
+{
+    if (!c->parser)
+        return NULL;
+    struct json_object *root = ls_parse_object(c->parser, ev->json, ev->json_len);
+    if (root && s->preset && s->preset->transforms &&
+        ls_transform_apply(s->preset->transforms, c->parser, root) != 0) {
+        json_object_put(root);
+        return NULL;
+    }
+    return root;
+}
+
+int ls_kind_encode_record(struct ls_sink *s, struct ls_kind_common *c, struct ls_event *ev,
+                          struct ls_buf *out)
+{
+    if (!s->preset || !s->preset->transforms)
+        return ls_buf_append(out, ev->json, ev->json_len);
+    struct json_object *root = ls_kind_tree(s, c, ev);
+    if (!root)
+        return -1;
+    int rc = ls_json_canon_write(out, root);
+    json_object_put(root);
+    return rc;
+}
+
+void ls_kind_common_describe(const struct ls_sink *s, const struct ls_kind_common *c)
+{
+    (void)s;
+    if (c->url_masked)
+        printf("  url: %s\n", c->url_masked);
+}
