@@ -14,9 +14,10 @@
 
 const struct ls_preset *ls_preset_find(const char *name)
 {
-    for (size_t i = 0; ls_presets[i]; i++)
-        if (strcmp(ls_presets[i]->name, name) == 0)
-            return ls_presets[i];
+    const struct ls_preset *p;
+    for (size_t i = 0; (p = ls_preset_get(i)) != NULL; i++)
+        if (strcmp(p->name, name) == 0)
+            return p;
     return NULL;
 }
 

@@ -80,8 +80,8 @@ struct ls_preset {
     const char *const *differences; /* deliberate differences from fly-log-shipper, one line each */
 };
 
-/* Every provider row, in documentation order; terminated by a row with name NULL. */
-extern const struct ls_preset *const ls_presets[];
+/* Provider row i in documentation order (0, 1, ...), NULL past the last. */
+const struct ls_preset *ls_preset_get(size_t i);
 
 const struct ls_preset *ls_preset_find(const char *name);
 

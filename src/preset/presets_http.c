@@ -6,7 +6,7 @@
 
 /* §2.1. Unlike fly-log-shipper, HTTP_TOKEN is optional: without it no Authorization header is
    sent (§0 item 4). */
-const struct ls_preset ls_preset_http = {
+static const struct ls_preset http = {
     .name = "http",
     .env_name = "HTTP",
     .kind = "http",
@@ -27,4 +27,9 @@ const struct ls_preset ls_preset_http = {
             "HTTP_TOKEN is optional (fly-log-shipper turns the sink off without it).",
             NULL,
         },
+};
+
+const struct ls_preset *const ls_presets_http[] = {
+    &http,
+    NULL,
 };

@@ -113,8 +113,9 @@ int ls_sinks_from_env(const struct ls_env *env, struct ls_sink_list *out,
 {
     out->v = NULL;
     out->n = 0;
-    for (size_t i = 0; ls_presets[i]; i++)
-        if (add_preset(out, ls_presets[i], env, problems, broken) != 0)
+    const struct ls_preset *row;
+    for (size_t i = 0; (row = ls_preset_get(i)) != NULL; i++)
+        if (add_preset(out, row, env, problems, broken) != 0)
             return -1;
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const struct sink_row *r = &rows[i];

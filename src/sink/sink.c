@@ -219,7 +219,7 @@ int ls_sink_prepare(struct ls_sink *s, char *err, size_t errlen)
     ls_metrics_gauge_fn("logship_sink_queue_events", l, "Events waiting in the sink's queue.",
                         queue_depth, s);
     if (!s->kind->write) {
-        s->http = ls_http_create(s->cfg.concurrency);
+        s->http = ls_http_create(s->cfg.concurrency, s->kind->response_keep);
         if (!s->http) {
             snprintf(err, errlen, "out of memory for the HTTP transport");
             return -1;

@@ -47,6 +47,9 @@ struct ls_request {
 
 enum ls_outcome { LS_OUTCOME_OK, LS_OUTCOME_RETRY, LS_OUTCOME_REJECT, LS_OUTCOME_SPLIT };
 
+/* Per-item verdicts inside a 2xx response (kind->items). */
+enum ls_item_verdict { LS_ITEM_OK = 0, LS_ITEM_RETRY = 1, LS_ITEM_REJECT = 2 };
+
 struct ls_response {
     long status;       /* HTTP status, 0 when the transfer failed */
     int curl_code;     /* CURLcode */
@@ -78,6 +81,13 @@ struct ls_sink_kind {
     int (*write)(struct ls_sink *s, struct ls_batch *b, char *err, size_t errlen);
     /* Builds the HTTP request for a batch (URL, headers). Pure. */
     int (*request)(struct ls_sink *s, const struct ls_batch *b, struct ls_request *req);
+    /* Per-item results inside a 2xx response (Elasticsearch bulk, Honeycomb batch): sets
+       verdict[i] to an enum ls_item_verdict for each of the batch's events, in order, and
+       returns 0; -1 when the body cannot be read (the batch is retried). Optional. */
+    int (*items)(struct ls_sink *s, const struct ls_batch *b, const struct ls_response *r,
+                 unsigned char *verdict);
+    /* Response bytes items() needs to see; 0 = 64 KiB (enough for error messages). */
+    size_t response_keep;
     /* Optional per-kind override of the outcome table; return -1 to use the default. */
     int (*classify)(struct ls_sink *s, const struct ls_response *r);
     /* Prints the kind's own settings for --check, secrets masked. Optional. */

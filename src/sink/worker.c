@@ -348,44 +348,110 @@ static void schedule_retry(struct worker *w, struct ls_batch *b, const char *why
                       (long long)delay);
 }
 
-/* 413: re-encode each half as its own batch and send both before anything newer. */
-static void split(struct worker *w, struct ls_batch *b)
+/*
+ * A new sealed batch holding events[0..n) (the references move into it), in b's partition.
+ * NULL when memory runs out; the events are then released and counted as rejected.
+ */
+static struct ls_batch *rebuild(struct worker *w, const struct ls_batch *b,
+                                struct ls_event **events, size_t n)
 {
     struct ls_sink *s = w->s;
-    size_t half = b->n / 2;
-    struct ls_batch *parts[2] = {open_batch(w), open_batch(w)};
-    for (int i = 0; i < 2 && b->partition; i++)
-        if (parts[i] && !(parts[i]->partition = strdup(b->partition))) {
-            batch_free(parts[i]);
-            parts[i] = NULL;
-        }
-    if (!parts[0] || !parts[1]) {
-        batch_free(parts[0]);
-        batch_free(parts[1]);
-        schedule_retry(w, b, "payload too large (413), out of memory splitting", -1);
-        return;
+    struct ls_batch *p = open_batch(w);
+    if (p && b->partition && !(p->partition = strdup(b->partition))) {
+        batch_free(p);
+        p = NULL;
     }
-    for (size_t i = 0; i < b->n; i++) {
-        struct ls_batch *p = parts[i < half ? 0 : 1];
-        long added = encode_into(s, p, b->events[i]);
-        if (added < 0 || batch_hold(p, b->events[i]) != 0) {
-            ls_counter_inc(s->m.encode_errors);
-            ls_event_unref(b->events[i]);
+    for (size_t i = 0; i < n; i++) {
+        long added = p ? encode_into(s, p, events[i]) : -1;
+        if (added < 0 || batch_hold(p, events[i]) != 0) {
+            ls_counter_inc(s->m.rejected);
+            ls_event_unref(events[i]);
             continue;
         }
         p->bytes += (size_t)added;
     }
+    if (p && (p->n == 0 || seal(w, p) != 0)) {
+        ls_counter_add(s->m.rejected, p->n);
+        batch_free(p);
+        p = NULL;
+    }
+    return p;
+}
+
+/* 413: re-encode each half as its own batch and send both before anything newer. */
+static void split(struct worker *w, struct ls_batch *b)
+{
+    size_t half = b->n / 2;
+    struct ls_batch *second = rebuild(w, b, b->events + half, b->n - half);
+    struct ls_batch *first = rebuild(w, b, b->events, half);
     b->n = 0; /* the events moved to the halves */
     batch_free(b);
     w->held--;
-    for (int i = 1; i >= 0; i--) {
-        if (seal(w, parts[i]) != 0 || parts[i]->n == 0) {
-            ls_counter_add(s->m.rejected, parts[i]->n);
-            batch_free(parts[i]);
-            continue;
-        }
+    if (second) {
         w->held++;
-        ready_push_front(w, parts[i]);
+        ready_push_front(w, second);
+    }
+    if (first) {
+        w->held++;
+        ready_push_front(w, first);
+    }
+}
+
+/*
+ * A 2xx whose body reports per-item results (Elasticsearch bulk, Honeycomb batch): accepted
+ * items count as sent, rejected ones as rejected (dead-lettered when configured), and the ones
+ * that failed with a retriable status go again as a new batch (PROVIDERS.md §0 item 5).
+ */
+static void settle_items(struct worker *w, struct ls_batch *b, const struct ls_response *r)
+{
+    struct ls_sink *s = w->s;
+    size_t n = b->n;
+    unsigned char *verdict = calloc(n ? n : 1, 1);
+    struct ls_batch *rej = batch_new();
+    struct ls_event **retry = malloc((n ? n : 1) * sizeof(*retry));
+    if (rej)
+        rej->events = malloc((n ? n : 1) * sizeof(*rej->events));
+    if (!verdict || !rej || !rej->events || !retry || s->kind->items(s, b, r, verdict) != 0) {
+        free(verdict);
+        free(retry);
+        batch_free(rej);
+        schedule_retry(w, b, "the per-item response could not be read", -1);
+        return;
+    }
+    size_t ok = 0, nretry = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (verdict[i] == LS_ITEM_OK) {
+            ok++;
+            ls_event_unref(b->events[i]);
+        } else if (verdict[i] == LS_ITEM_RETRY) {
+            retry[nretry++] = b->events[i];
+        } else {
+            rej->events[rej->n++] = b->events[i];
+        }
+    }
+    free(verdict);
+    ls_counter_add(s->m.sent_events, ok);
+    ls_counter_add(s->m.sent_bytes, b->wire.len ? b->wire.len : b->body.len);
+    struct ls_batch *again = nretry ? rebuild(w, b, retry, nretry) : NULL;
+    free(retry);
+    b->n = 0; /* every reference has moved on */
+    batch_free(b);
+    w->held--;
+    if (rej->n) {
+        char why[300];
+        snprintf(why, sizeof(why), "%zu of %zu items rejected in a %ld response: %.200s", rej->n,
+                 n, r->status, r->body);
+        w->held++;
+        settle_reject(w, rej, r->status, why); /* counts, logs once, dead-letters, frees */
+    } else {
+        batch_free(rej);
+    }
+    if (again) {
+        char why[300];
+        snprintf(why, sizeof(why), "%zu items failed with a retriable status: %.200s", nretry,
+                 r->body);
+        w->held++;
+        schedule_retry(w, again, why, -1);
     }
 }
 
@@ -417,7 +483,10 @@ static void on_http_done(void *user, const struct ls_response *r, void *ctx)
             *p = ' ';
     switch (out) {
     case LS_OUTCOME_OK:
-        settle_ok(w, b, b->wire.len ? b->wire.len : b->body.len);
+        if (s->kind->items)
+            settle_items(w, b, r);
+        else
+            settle_ok(w, b, b->wire.len ? b->wire.len : b->body.len);
         break;
     case LS_OUTCOME_RETRY:
         schedule_retry(w, b, why, r->retry_after_ms);

@@ -18,7 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
-#define LS_RESPONSE_KEEP 65536 /* bytes of response body kept for logs and per-item parsing */
+#define LS_RESPONSE_KEEP 65536 /* default bytes of response body kept, for logs */
 
 struct xfer {
     CURL *easy;
@@ -27,6 +27,7 @@ struct xfer {
     struct ls_buf resp;
     int64_t retry_after_ms;
     void *user;
+    size_t keep;
     int busy;
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -45,7 +46,7 @@ static const char *user_agent(void)
     return "logship/" LOGSHIP_VERSION;
 }
 
-struct ls_http_transport *ls_http_create(int max_inflight)
+struct ls_http_transport *ls_http_create(int max_inflight, size_t keep)
 {
     struct ls_http_transport *t = calloc(1, sizeof(*t));
     if (!t)
@@ -63,6 +64,7 @@ struct ls_http_transport *ls_http_create(int max_inflight)
         t->x[i].easy = curl_easy_init();
         ls_buf_init(&t->x[i].url, 0);
         ls_buf_init(&t->x[i].resp, 0);
+        t->x[i].keep = keep ? keep : LS_RESPONSE_KEEP;
         if (!t->x[i].easy) {
             ls_http_destroy(t);
             return NULL;
@@ -104,10 +106,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     struct xfer *x = ud;
     size_t len = size * n;
-    if (x->resp.len < LS_RESPONSE_KEEP) {
+    if (x->resp.len < x->keep) {
         size_t keep = len;
-        if (keep > LS_RESPONSE_KEEP - x->resp.len)
-            keep = LS_RESPONSE_KEEP - x->resp.len;
+        if (keep > x->keep - x->resp.len)
+            keep = x->keep - x->resp.len;
         ls_buf_append(&x->resp, p, keep);
     }
     return len;

@@ -18,8 +18,8 @@ struct ls_http_transport;
 
 typedef void (*ls_http_done_fn)(void *user, const struct ls_response *r, void *ctx);
 
-/* NULL on out-of-memory. */
-struct ls_http_transport *ls_http_create(int max_inflight);
+/* keep: response body bytes kept per transfer (0 = 64 KiB). NULL on out-of-memory. */
+struct ls_http_transport *ls_http_create(int max_inflight, size_t keep);
 void ls_http_destroy(struct ls_http_transport *t);
 /* Interrupts a running ls_http_poll (any thread). Takes a struct ls_http_transport *. */
 void ls_http_wake(void *t);

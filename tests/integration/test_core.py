@@ -136,6 +136,12 @@ class Test(unittest.TestCase):
         harness.nats_publish(nats.url, msgs)
 
         ls.wait_metric("logship_received_total", lambda v: v >= len(msgs), 20)
+        # Received is counted at the hand-off, before parsing: wait for the parse outcomes too.
+        ls.wait_metric("logship_truncated_total", lambda v: v >= 1, 20)
+        ls.wait_metric("logship_empty_arrays_total", lambda v: v >= 1, 20)
+        ls.wait_metric("logship_empty_payloads_total", lambda v: v >= 1, 20)
+        self.rx.wait_for(lambda rs: sentinel in [canon(r) for r in harness.delivered(rs)], 20,
+                         "the record published after the bad ones")
         self.assertTrue(ls.running(), "logship died on bad payloads: " + ls.describe())
         self.assertEqual(ls.health()[0], 200)
         self.assertEqual(ls.metric("logship_empty_payloads_total"), 1)
