@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/problems.h"
+#include "preset/preset.h"
 #include "sink/registry.h"
 #include "sink/sink.h"
 #include "sink/sink_int.h"
@@ -257,6 +258,8 @@ int main(int argc, char **argv)
             check = 1;
         } else if (strcmp(argv[i], "--input") == 0 && i + 1 < argc) {
             a.input_path = argv[++i];
+        } else if (strcmp(argv[i], "--providers") == 0) {
+            return ls_presets_print_json(stdout) == 0 ? 0 : EXIT_RUNTIME;
         } else if (strcmp(argv[i], "--version") == 0) {
             printf("logship %s\n", LOGSHIP_VERSION);
             return 0;

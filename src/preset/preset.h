@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sink/sink_int.h"
 
@@ -101,6 +102,9 @@ const char *ls_preset_value(const struct ls_env *env, const struct ls_preset_var
 /* Renders a `${...}` template against the environment (no record fields); a new string or NULL
    with a message naming the variable in err. */
 char *ls_preset_expand(const char *tmpl, const struct ls_env *env, char *err, size_t errlen);
+
+/* Prints the whole table as JSON (`logship --providers`); 0 or -1. */
+int ls_presets_print_json(FILE *out);
 
 /* The kinds presets refer to; NULL-terminated table in sink/kinds/registry.c. */
 const struct ls_sink_kind *ls_kind_find(const char *name);

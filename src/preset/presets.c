@@ -13,14 +13,8 @@ extern const struct ls_preset *const ls_presets_syslog[];
 extern const struct ls_preset *const ls_presets_slack[];
 
 static const struct ls_preset *const *const families[] = {
-    ls_presets_http,
-    ls_presets_saas,
-    ls_presets_loki,
-    ls_presets_es,
-    ls_presets_aws,
-    ls_presets_syslog,
-    ls_presets_slack,
-    NULL,
+    ls_presets_http, ls_presets_saas,   ls_presets_loki,  ls_presets_es,
+    ls_presets_aws,  ls_presets_syslog, ls_presets_slack, NULL,
 };
 
 const struct ls_preset *ls_preset_get(size_t i)

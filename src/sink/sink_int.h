@@ -81,6 +81,11 @@ struct ls_sink_kind {
     int (*write)(struct ls_sink *s, struct ls_batch *b, char *err, size_t errlen);
     /* Builds the HTTP request for a batch (URL, headers). Pure. */
     int (*request)(struct ls_sink *s, const struct ls_batch *b, struct ls_request *req);
+    /* Rewrites a closed batch's body before compression, for protocols whose envelope depends
+       on all events at once (Loki groups events into streams): encode() writes one
+       intermediate line per event, finish() turns b->body into the final body. Pure;
+       0 or -1 (the batch is then rejected as unencodable). Optional. */
+    int (*finish)(struct ls_sink *s, struct ls_batch *b);
     /* Per-item results inside a 2xx response (Elasticsearch bulk, Honeycomb batch): sets
        verdict[i] to an enum ls_item_verdict for each of the batch's events, in order, and
        returns 0; -1 when the body cannot be read (the batch is retried). Optional. */

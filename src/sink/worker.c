@@ -153,6 +153,8 @@ static int seal(struct worker *w, struct ls_batch *b)
     struct ls_sink *s = w->s;
     if (s->frame.suffix && ls_buf_puts(&b->body, s->frame.suffix) != 0)
         return -1;
+    if (s->kind->finish && s->kind->finish(s, b) != 0)
+        return -1;
     if (s->cfg.compression == LS_COMPRESS_GZIP && !s->kind->write) {
         if (!w->gz)
             w->gz = ls_gzip_create(6);
@@ -439,8 +441,8 @@ static void settle_items(struct worker *w, struct ls_batch *b, const struct ls_r
     w->held--;
     if (rej->n) {
         char why[300];
-        snprintf(why, sizeof(why), "%zu of %zu items rejected in a %ld response: %.200s", rej->n,
-                 n, r->status, r->body);
+        snprintf(why, sizeof(why), "%zu of %zu items rejected in a %ld response: %.200s", rej->n, n,
+                 r->status, r->body);
         w->held++;
         settle_reject(w, rej, r->status, why); /* counts, logs once, dead-letters, frees */
     } else {

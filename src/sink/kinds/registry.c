@@ -21,14 +21,8 @@ extern const struct ls_sink_kind *const ls_kinds_syslog[];
 extern const struct ls_sink_kind *const ls_kinds_slack[];
 
 static const struct ls_sink_kind *const *const families[] = {
-    generic,
-    ls_kinds_saas,
-    ls_kinds_loki,
-    ls_kinds_es,
-    ls_kinds_aws,
-    ls_kinds_syslog,
-    ls_kinds_slack,
-    NULL,
+    generic,      ls_kinds_saas,   ls_kinds_loki,  ls_kinds_es,
+    ls_kinds_aws, ls_kinds_syslog, ls_kinds_slack, NULL,
 };
 
 const struct ls_sink_kind *ls_kind_find(const char *name)
