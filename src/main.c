@@ -16,6 +16,7 @@
 #include "sink/registry.h"
 #include "sink/sink.h"
 #include "sink/sink_int.h"
+#include "source/canary.h"
 #include "source/intake.h"
 #include "source/nats.h"
 #include "source/stdin.h"
@@ -44,6 +45,7 @@ struct app {
     struct ls_nats_source *source;
     struct ls_stdin_source *input;
     struct ls_admin *admin;
+    struct ls_canary *canary;
     const char *input_path;
 };
 
@@ -80,13 +82,17 @@ static void usage(FILE *out)
 static int health(struct ls_buf *body, void *ctx)
 {
     struct app *a = ctx;
-    bool ok = a->input_path ? true : ls_nats_healthy(a->source);
+    bool ok = (a->input_path ? true : ls_nats_healthy(a->source)) && ls_canary_healthy(a->canary);
     ls_buf_printf(body, "{\"status\":\"%s\",", ok ? "ok" : "unavailable");
     if (a->input_path)
         ls_buf_puts(body, "\"input\":{\"state\":\"reading\"}");
     else {
         ls_buf_puts(body, "\"nats\":");
         ls_nats_health_json(a->source, body);
+    }
+    if (a->canary) {
+        ls_buf_puts(body, ",\"canary\":");
+        ls_canary_health_json(a->canary, body);
     }
     ls_buf_puts(body, ",\"sinks\":{");
     for (size_t i = 0; i < a->sinks.n; i++) {
@@ -122,8 +128,10 @@ static int read_config(struct app *a)
     ls_problems_init(&a->problems);
     ls_problems_init(&a->broken);
     ls_config_read(a->env, &a->cfg, &a->problems);
-    if (!a->input_path)
+    if (!a->input_path) {
         ls_nats_config_read(a->env, &a->nats, &a->problems);
+        a->canary = ls_canary_create(a->env, &a->problems);
+    }
     size_t global = a->problems.n;
     if (ls_sinks_from_env(a->env, &a->sinks, &a->problems, &a->broken) != 0) {
         fprintf(stderr, "logship: out of memory reading the configuration\n");
@@ -141,6 +149,8 @@ static int run_check(struct app *a)
         printf("source\n  input: %s\n", a->input_path);
     else
         ls_nats_config_describe(&a->nats);
+    if (a->canary)
+        printf("canary\n  subject: %s\n", ls_canary_subject(a->canary));
     ls_config_describe(&a->cfg);
     ls_sinks_describe(&a->sinks, a->env);
     printf("Configured sinks:");
@@ -172,6 +182,8 @@ static int start(struct app *a)
         }
     }
     a->intake = ls_intake_create(a->cfg.intake_queue, a->cfg.max_record_bytes, &a->sinks);
+    if (a->intake)
+        ls_intake_set_canary(a->intake, a->canary);
     if (!a->intake || ls_intake_start(a->intake) != 0) {
         LS_ERROR("cannot start the intake");
         return -1;
@@ -198,10 +210,24 @@ static int start(struct app *a)
     return 0;
 }
 
+static void canary_act(struct app *a, enum ls_canary_action act)
+{
+    char err[512];
+    if (act == LS_CANARY_RESUBSCRIBE) {
+        ls_nats_resubscribe(a->source);
+    } else if (act == LS_CANARY_RECONNECT) {
+        ls_nats_stop(a->source);
+        a->source = ls_nats_start(&a->nats, a->intake, err, sizeof(err));
+        if (!a->source)
+            LS_ERROR("canary: reconnect failed: %s", err);
+    }
+}
+
 static void wait_for_stop(struct app *a, sigset_t *set)
 {
     for (;;) {
-        struct timespec tick = {1, 0};
+        int64_t tick_ms = a->canary ? ls_canary_tick_ms(a->canary) : 1000;
+        struct timespec tick = {tick_ms / 1000, (tick_ms % 1000) * 1000000};
         int sig = sigtimedwait(set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
             LS_INFO("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -210,6 +236,8 @@ static void wait_for_stop(struct app *a, sigset_t *set)
         if (sig == SIGUSR1)
             return;
         ls_nats_tick(a->source);
+        if (a->canary)
+            canary_act(a, ls_canary_tick(a->canary, ls_time_mono_ms()));
     }
 }
 
@@ -241,6 +269,7 @@ static void cleanup(struct app *a)
     ls_nats_config_free(&a->nats);
     ls_problems_free(&a->problems);
     ls_problems_free(&a->broken);
+    ls_canary_destroy(a->canary);
     ls_metrics_reset();
     ls_tls_free();
     ls_env_destroy(a->env);

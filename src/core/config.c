@@ -18,7 +18,9 @@ static const char *const global_vars[] = {
     "LOGSHIP_NATS_CREDS",        "LOGSHIP_NATS_CA_FILE",
     "LOGSHIP_CONSOLE",           "LOGSHIP_FILE_DIR",
     "LOGSHIP_FILE_MAX_BYTES",    "LOGSHIP_FILE_GZIP",
-    "LOGSHIP_BLACKHOLE",         NULL,
+    "LOGSHIP_BLACKHOLE",         "LOGSHIP_CANARY_INTERVAL",
+    "LOGSHIP_CANARY_TIMEOUT",    "LOGSHIP_CANARY_SHIP",
+    "LOGSHIP_CANARY_SUBJECT",    NULL,
 };
 
 /* Per-sink knob suffixes (LOGSHIP_<SINK>_<KNOB>); see sink/sink.c. */

@@ -6,6 +6,7 @@
 #include "event/parse.h"
 #include "sink/registry.h"
 #include "sink/sink.h"
+#include "source/canary.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -38,6 +39,7 @@ struct ls_intake {
     pthread_t thread;
     struct ls_parser *parser;
     const struct ls_sink_list *sinks;
+    struct ls_canary *canary;
     struct ls_parse_stats stats; /* parse thread only */
 
     struct ls_counter *received, *received_bytes, *events, *parse_errors, *empty, *empty_arrays,
@@ -153,6 +155,10 @@ static void route(struct ls_event *ev, void *ctx)
     struct ls_intake *in = ctx;
     bool any = false;
     ls_event_release_tree(ev);
+    if (in->canary && ls_canary_observe(in->canary, ev) && !ls_canary_ship(in->canary)) {
+        ls_event_unref(ev);
+        return;
+    }
     for (size_t i = 0; i < in->sinks->n; i++)
         if (ls_sink_wants(in->sinks->v[i], ev->subject)) {
             ls_sink_offer(in->sinks->v[i], ev);
@@ -247,6 +253,11 @@ static void *parse_main(void *arg)
         }
     }
     return NULL;
+}
+
+void ls_intake_set_canary(struct ls_intake *in, struct ls_canary *c)
+{
+    in->canary = c;
 }
 
 int ls_intake_start(struct ls_intake *in)

@@ -32,6 +32,10 @@ int ls_intake_push(struct ls_intake *in, const char *subject, const char *payloa
 /* No more pushes; the parse thread finishes what is queued and exits. ls_intake_join waits. */
 void ls_intake_close(struct ls_intake *in);
 void ls_intake_join(struct ls_intake *in);
+/* Heartbeat echoes are recognised (and not shipped unless asked) by this canary; call before
+   ls_intake_start. */
+struct ls_canary;
+void ls_intake_set_canary(struct ls_intake *in, struct ls_canary *c);
 /* Messages waiting to be parsed. */
 size_t ls_intake_depth(struct ls_intake *in);
 

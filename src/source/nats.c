@@ -29,6 +29,8 @@ struct ls_nats_source {
     natsSubscription *sub;
     natsOptions *opts;
     struct ls_intake *intake;
+    char *subject, *queue;
+    int64_t pending_msgs, pending_bytes;
     atomic_bool connected;
     atomic_bool ever_connected;
     atomic_bool stopping; /* closing on purpose: a disconnect is expected, not news */
@@ -235,6 +237,40 @@ static natsStatus make_options(const struct ls_nats_config *c, struct ls_nats_so
     return st;
 }
 
+static natsStatus subscribe(struct ls_nats_source *s)
+{
+    natsStatus st;
+    if (s->queue)
+        st = natsConnection_QueueSubscribe(&s->sub, s->nc, s->subject, s->queue, on_msg, s);
+    else
+        st = natsConnection_Subscribe(&s->sub, s->nc, s->subject, on_msg, s);
+    if (st == NATS_OK)
+        st = natsSubscription_SetPendingLimits(s->sub, (int)s->pending_msgs, (int)s->pending_bytes);
+    return st;
+}
+
+int ls_nats_resubscribe(struct ls_nats_source *s)
+{
+    if (!s)
+        return -1;
+    ls_nats_tick(s);
+    natsSubscription *old = s->sub;
+    s->sub = NULL;
+    s->dropped_seen = 0;
+    if (old) {
+        natsSubscription_Unsubscribe(old);
+        natsSubscription_Destroy(old);
+    }
+    natsStatus st = subscribe(s);
+    if (st == NATS_OK && atomic_load(&s->connected))
+        natsConnection_FlushTimeout(s->nc, 5000);
+    if (st != NATS_OK) {
+        LS_ERROR("NATS resubscribe failed: %s", natsStatus_GetText(st));
+        return -1;
+    }
+    return 0;
+}
+
 struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_intake *in,
                                      char *err, size_t errlen)
 {
@@ -265,14 +301,14 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
             LS_INFO("connected to NATS");
         }
     }
-    if (st == NATS_OK) {
-        if (c->queue)
-            st = natsConnection_QueueSubscribe(&s->sub, s->nc, c->subject, c->queue, on_msg, s);
-        else
-            st = natsConnection_Subscribe(&s->sub, s->nc, c->subject, on_msg, s);
-    }
+    s->subject = strdup(c->subject);
+    s->queue = c->queue ? strdup(c->queue) : NULL;
+    s->pending_msgs = c->pending_msgs;
+    s->pending_bytes = c->pending_bytes;
+    if (st == NATS_OK && (!s->subject || (c->queue && !s->queue)))
+        st = NATS_NO_MEMORY;
     if (st == NATS_OK)
-        st = natsSubscription_SetPendingLimits(s->sub, (int)c->pending_msgs, (int)c->pending_bytes);
+        st = subscribe(s);
     /* The server has the subscription once a flush round-trips: only then is /health 200 a
        promise that records published from now on reach us. */
     if (st == NATS_OK && atomic_load(&s->connected) &&
@@ -333,6 +369,8 @@ void ls_nats_stop(struct ls_nats_source *s)
         }
     }
     natsOptions_Destroy(s->opts);
+    free(s->subject);
+    free(s->queue);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->closed_cond);
     free(s);

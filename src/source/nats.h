@@ -44,6 +44,9 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
                                      char *err, size_t errlen);
 /* Unsubscribes and closes; no delivery callback runs after it returns. Accepts NULL. */
 void ls_nats_stop(struct ls_nats_source *s);
+/* Replaces the subscription with a fresh one on the same subject and queue group (the canary's
+   first remedy). Main thread. 0 or -1. */
+int ls_nats_resubscribe(struct ls_nats_source *s);
 /* Connected and subscribed: the condition /health reports as 200. */
 bool ls_nats_healthy(struct ls_nats_source *s);
 /* Appends the source's health object ({"state":...,"subscribed":...}). */

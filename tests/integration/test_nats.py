@@ -82,6 +82,28 @@ class Test(unittest.TestCase):
         self.assertTrue(all(shares), "one instance got nothing: %r" % [len(s) for s in shares])
         harness.assert_same_records(self, shares[0] + shares[1], [p for _, p in self.fixtures])
 
+    def test_three_instances_share_and_take_over(self):
+        """Scale-out (issue: three instances, one nats-server): every record delivered exactly
+        once across them, and stopping one mid-stream moves its share to the others."""
+        rx = harness.start_receiver(self)  # one destination, as three Fly machines would share
+        instances = [harness.start_logship(self, harness.http_env(self.nats, rx, QUEUE="fleet"))
+                     for _ in range(3)]
+        for ls in instances:
+            ls.wait_healthy(15)
+        first = [(s, p) for s, p in self.fixtures]
+        harness.nats_publish(self.nats.url, first)
+        rx.wait_for(lambda rs: harness.delivered_count(rs) >= 300, 20, "first 300")
+        got = [ls.metric("logship_received_total") for ls in instances]
+        self.assertTrue(all(g > 0 for g in got), "an instance got no share: %r" % got)
+        # One machine goes away (SIGTERM flushes what it holds); the others take its share.
+        self.assertEqual(instances[0].stop(), 0)
+        harness.nats_publish(self.nats.url, first)
+        rx.wait_for(lambda rs: harness.delivered_count(rs) >= 600, 20, "second 300")
+        for ls in instances[1:]:
+            ls.assert_clean(self)
+        recs = [canon(x) for x in harness.delivered(rx.requests)]
+        harness.assert_same_records(self, recs, [p for _, p in first] * 2)
+
 
 if __name__ == "__main__":
     unittest.main()
