@@ -130,7 +130,9 @@ static int read_config(struct app *a)
     ls_config_read(a->env, &a->cfg, &a->problems);
     if (!a->input_path) {
         ls_nats_config_read(a->env, &a->nats, &a->problems);
-        a->canary = ls_canary_create(a->env, &a->problems);
+        /* The canary watches Fly's core NATS stream; JetStream has acks and redelivery. */
+        if (!a->nats.js_stream)
+            a->canary = ls_canary_create(a->env, &a->problems);
     }
     size_t global = a->problems.n;
     if (ls_sinks_from_env(a->env, &a->sinks, &a->problems, &a->broken) != 0) {
@@ -247,8 +249,8 @@ static void shutdown_all(struct app *a)
     int64_t deadline = ls_time_mono_ms() + (int64_t)a->cfg.shutdown_timeout_ms;
     ls_stdin_stop(a->input);
     a->input = NULL;
-    ls_nats_stop(a->source);
-    a->source = NULL;
+    /* Stop taking messages but keep the connection: JetStream acks go out as sinks settle. */
+    ls_nats_pause(a->source);
     if (a->intake) {
         ls_intake_close(a->intake);
         ls_intake_join(a->intake);
@@ -258,6 +260,8 @@ static void shutdown_all(struct app *a)
             ls_sink_request_stop(a->sinks.v[i], deadline);
     for (size_t i = 0; i < a->sinks.n; i++)
         ls_sink_join(a->sinks.v[i]);
+    ls_nats_stop(a->source);
+    a->source = NULL;
     ls_admin_stop(a->admin);
     a->admin = NULL;
 }

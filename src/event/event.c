@@ -19,6 +19,23 @@ struct ls_event *ls_event_ref(struct ls_event *ev)
     return ev;
 }
 
+void ls_event_ack_ref(struct ls_event_ack *a)
+{
+    atomic_fetch_add_explicit(&a->refs, 1, memory_order_relaxed);
+}
+
+void ls_event_ack_unref(struct ls_event_ack *a)
+{
+    if (a && atomic_fetch_sub_explicit(&a->refs, 1, memory_order_acq_rel) == 1)
+        a->done(a, !atomic_load(&a->veto));
+}
+
+void ls_event_veto(struct ls_event *ev)
+{
+    if (ev->ack)
+        atomic_store(&ev->ack->veto, true);
+}
+
 void ls_event_unref(struct ls_event *ev)
 {
     if (!ev)
@@ -27,6 +44,7 @@ void ls_event_unref(struct ls_event *ev)
     if (atomic_fetch_sub_explicit(&ev->refs, 1, memory_order_acq_rel) != 1)
         return;
     json_object_put(ev->root);
+    ls_event_ack_unref(ev->ack);
     free(ev);
 }
 
@@ -76,6 +94,7 @@ struct ls_event *ls_event_create_buf(struct json_object *root, const char *subje
         return NULL;
     }
     atomic_init(&ev->refs, 1);
+    ev->ack = NULL;
     ev->flags = flags;
     ev->root = root;
     ev->subject = (char *)(ev + 1);
@@ -116,6 +135,7 @@ struct ls_event *ls_event_create_json(const char *json, size_t len, const char *
     if (!ev)
         return NULL;
     atomic_init(&ev->refs, 1);
+    ev->ack = NULL;
     ev->flags = 0;
     ev->root = NULL;
     ev->subject = (char *)(ev + 1);

@@ -24,8 +24,26 @@ enum {
     LS_EVENT_TRUNCATED = 1u << 1, /* payload exceeded the record limit and was cut */
 };
 
+/*
+ * Delivery acknowledgement of the message an event came from (JetStream at-least-once). Every
+ * event of that message holds a reference; when the last one is freed, done() runs once, with
+ * ok=false when any holder vetoed (an event was dropped or abandoned instead of delivered or
+ * settled), so the message is redelivered rather than acknowledged. NULL for core NATS/stdin.
+ */
+struct ls_event_ack {
+    atomic_int refs;
+    atomic_bool veto;
+    void (*done)(struct ls_event_ack *a, bool ok);
+};
+
+/* Takes a reference (any thread). */
+void ls_event_ack_ref(struct ls_event_ack *a);
+/* Drops one; the last one calls done(). Accepts NULL. */
+void ls_event_ack_unref(struct ls_event_ack *a);
+
 struct ls_event {
     atomic_int refs;
+    struct ls_event_ack *ack; /* NULL unless the source needs acknowledgements */
     unsigned flags;
     struct json_object *root; /* always a JSON object; owned; read-only once published */
     char *subject;            /* NUL-terminated NATS subject (or "" for stdin without one) */
@@ -41,6 +59,9 @@ struct ls_event {
 
 /* Takes a new reference. */
 struct ls_event *ls_event_ref(struct ls_event *ev);
+/* Marks the event's source message as not delivered (dropped, abandoned): it will be
+   redelivered instead of acknowledged. No-op without an ack. Any thread. */
+void ls_event_veto(struct ls_event *ev);
 /* Drops a reference; frees the event with the last one. Accepts NULL. */
 void ls_event_unref(struct ls_event *ev);
 /*

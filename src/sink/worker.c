@@ -69,6 +69,13 @@ static void batch_free(struct ls_batch *b)
     free(b);
 }
 
+/* Undelivered at the deadline: never acknowledged, so a JetStream source redelivers them. */
+static void veto_all(struct ls_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        ls_event_veto(b->events[i]);
+}
+
 static int batch_hold(struct ls_batch *b, struct ls_event *ev)
 {
     if (b->n == b->cap) {
@@ -226,6 +233,11 @@ static long batch_for(struct worker *w, struct ls_event *ev)
 static void add_event(struct worker *w, struct ls_event *ev)
 {
     struct ls_sink *s = w->s;
+    if (s->kind->accept && !s->kind->accept(s, ev)) {
+        ls_counter_inc(s->m.filtered);
+        ls_event_unref(ev);
+        return;
+    }
     for (int pass = 0; pass < 2; pass++) {
         long i = batch_for(w, ev);
         if (i < 0) {
@@ -469,6 +481,7 @@ static void on_http_done(void *user, const struct ls_response *r, void *ctx)
     ls_gauge_add(s->m.inflight, -1);
     if (w->abandoning) {
         w->abandoned += b->n;
+        veto_all(b);
         w->held--;
         batch_free(b);
         return;
@@ -593,6 +606,7 @@ static size_t abandon_list(struct ls_batch *b)
     while (b) {
         struct ls_batch *next = b->next;
         n += b->n;
+        veto_all(b);
         batch_free(b);
         b = next;
     }
@@ -609,6 +623,7 @@ static void abandon_all(struct worker *w)
     size_t lost = w->abandoned;
     for (size_t i = 0; i < w->n_open; i++) {
         lost += w->open[i]->n;
+        veto_all(w->open[i]);
         batch_free(w->open[i]);
         w->open[i] = NULL;
     }
@@ -620,8 +635,10 @@ static void abandon_all(struct worker *w)
     size_t n;
     while ((n = ls_sink_queue_pop(&s->queue, evs, POP_MAX)) > 0) {
         lost += n;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            ls_event_veto(evs[i]);
             ls_event_unref(evs[i]);
+        }
     }
     if (lost) {
         ls_counter_add(s->m.abandoned, lost);

@@ -9,6 +9,7 @@
 #include "source/canary.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #define NAP_MS     2
 
 struct raw_msg {
+    struct ls_event_ack *ack; /* one reference, or NULL */
     int64_t recv_ns;
     size_t len;
     char *subject; /* points into data, after the payload */
@@ -40,7 +42,8 @@ struct ls_intake {
     struct ls_parser *parser;
     const struct ls_sink_list *sinks;
     struct ls_canary *canary;
-    struct ls_parse_stats stats; /* parse thread only */
+    struct ls_event_ack *current_ack; /* of the message being parsed (parse thread) */
+    struct ls_parse_stats stats;      /* parse thread only */
 
     struct ls_counter *received, *received_bytes, *events, *parse_errors, *empty, *empty_arrays,
         *truncated, *unrouted, *dropped;
@@ -94,8 +97,14 @@ void ls_intake_destroy(struct ls_intake *in)
     if (!in)
         return;
     if (in->ring) {
-        for (size_t i = 0; i < in->count; i++)
-            free(in->ring[(in->head + i) % in->cap]);
+        for (size_t i = 0; i < in->count; i++) {
+            struct raw_msg *m = in->ring[(in->head + i) % in->cap];
+            if (m->ack) {
+                atomic_store(&m->ack->veto, true);
+                ls_event_ack_unref(m->ack);
+            }
+            free(m);
+        }
         free(in->ring);
     }
     ls_parser_destroy(in->parser);
@@ -108,13 +117,24 @@ void ls_intake_destroy(struct ls_intake *in)
 int ls_intake_push(struct ls_intake *in, const char *subject, const char *payload, size_t len,
                    int64_t recv_ns)
 {
+    return ls_intake_push_ack(in, subject, payload, len, recv_ns, NULL);
+}
+
+int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *payload, size_t len,
+                       int64_t recv_ns, struct ls_event_ack *ack)
+{
     size_t slen = strlen(subject);
     struct raw_msg *m = malloc(sizeof(*m) + len + 1 + slen + 1);
     if (!m) {
+        if (ack) {
+            atomic_store(&ack->veto, true);
+            ls_event_ack_unref(ack);
+        }
         ls_counter_inc(in->dropped);
         LS_LOG_EVERY(LS_LOG_ERROR, 10000, "out of memory at the intake, payload dropped");
         return -1;
     }
+    m->ack = ack;
     m->recv_ns = recv_ns;
     m->len = len;
     if (len)
@@ -128,6 +148,10 @@ int ls_intake_push(struct ls_intake *in, const char *subject, const char *payloa
         pthread_cond_wait(&in->not_full, &in->lock);
     if (in->closed) {
         pthread_mutex_unlock(&in->lock);
+        if (ack) {
+            atomic_store(&ack->veto, true); /* shutting down: let the server redeliver it */
+            ls_event_ack_unref(ack);
+        }
         free(m);
         ls_counter_inc(in->dropped);
         return -1;
@@ -155,13 +179,18 @@ static void route(struct ls_event *ev, void *ctx)
     struct ls_intake *in = ctx;
     bool any = false;
     ls_event_release_tree(ev);
+    if (in->current_ack) {
+        ev->ack = in->current_ack;
+        ls_event_ack_ref(ev->ack);
+    }
     if (in->canary && ls_canary_observe(in->canary, ev) && !ls_canary_ship(in->canary)) {
         ls_event_unref(ev);
         return;
     }
     for (size_t i = 0; i < in->sinks->n; i++)
         if (ls_sink_wants(in->sinks->v[i], ev->subject)) {
-            ls_sink_offer(in->sinks->v[i], ev);
+            if (!ls_sink_offer(in->sinks->v[i], ev))
+                ls_event_veto(ev); /* shed: not delivered, so never acknowledged */
             any = true;
         }
     if (!any)
@@ -182,12 +211,18 @@ static void account(struct ls_intake *in, const struct ls_parse_stats *before)
 static void parse_one(struct ls_intake *in, struct raw_msg *m)
 {
     struct ls_parse_stats before = in->stats;
+    in->current_ack = m->ack;
     if (ls_parse_payload(in->parser, m->subject, m->data, m->len, m->recv_ns, route, in,
                          &in->stats) < 0) {
         ls_counter_inc(in->dropped);
+        if (m->ack)
+            atomic_store(&m->ack->veto, true);
         LS_LOG_EVERY(LS_LOG_ERROR, 10000, "out of memory parsing a payload, dropped subject=%s",
                      m->subject);
     }
+    in->current_ack = NULL;
+    /* The message's own reference: with no event left (empty, `[]`, all settled) it is done. */
+    ls_event_ack_unref(m->ack);
     if (in->stats.empty != before.empty)
         LS_LOG_EVERY(LS_LOG_WARN, 60000,
                      "empty payload, nothing to ship (counted in logship_empty_payloads_total)"

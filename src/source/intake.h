@@ -29,6 +29,11 @@ int ls_intake_start(struct ls_intake *in);
  */
 int ls_intake_push(struct ls_intake *in, const char *subject, const char *payload, size_t len,
                    int64_t recv_ns);
+/* The same, for sources that acknowledge: takes over one reference to ack, which every event of
+   the payload then shares (see struct ls_event_ack). */
+struct ls_event_ack;
+int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *payload, size_t len,
+                       int64_t recv_ns, struct ls_event_ack *ack);
 /* No more pushes; the parse thread finishes what is queued and exits. ls_intake_join waits. */
 void ls_intake_close(struct ls_intake *in);
 void ls_intake_join(struct ls_intake *in);

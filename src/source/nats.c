@@ -7,6 +7,7 @@
  */
 #include "source/nats.h"
 #include "source/intake.h"
+#include "event/event.h"
 #include "core/env.h"
 #include "core/log.h"
 #include "core/mask.h"
@@ -31,6 +32,14 @@ struct ls_nats_source {
     struct ls_intake *intake;
     char *subject, *queue;
     int64_t pending_msgs, pending_bytes;
+    /* JetStream mode */
+    jsCtx *js;
+    const struct ls_nats_config *cfg;
+    pthread_t fetcher;
+    bool fetching;
+    atomic_bool paused;
+    struct ls_gauge *ack_pending;
+    struct ls_counter *acks, *naks, *max_ack_pending_hits;
     atomic_bool connected;
     atomic_bool ever_connected;
     atomic_bool stopping; /* closing on purpose: a disconnect is expected, not news */
@@ -94,6 +103,23 @@ int ls_nats_config_read(const struct ls_env *env, struct ls_nats_config *c,
     else if (v < 65536 || v > INT32_MAX)
         ls_problems_add(problems, "LOGSHIP_NATS_PENDING_BYTES: must be between 64KiB and 2GiB");
     c->pending_bytes = (int64_t)v;
+    const char *stream = ls_env_get(env, "LOGSHIP_JETSTREAM_STREAM");
+    if (stream && *stream) {
+        const char *durable = ls_env_get(env, "LOGSHIP_JETSTREAM_DURABLE");
+        c->js_stream = strdup(stream);
+        c->js_durable = strdup(durable && *durable ? durable : "logship");
+        if (ls_env_uint(env, "LOGSHIP_JETSTREAM_MAX_ACK_PENDING", 20000, 1, 10000000, &v, err,
+                        sizeof(err)) != 0)
+            ls_problems_add(problems, "%s", err);
+        c->js_max_ack_pending = (int64_t)v;
+        if (ls_env_duration_ms(env, "LOGSHIP_JETSTREAM_ACK_WAIT", 300000, &v, err, sizeof(err)) !=
+            0)
+            ls_problems_add(problems, "%s", err);
+        c->js_ack_wait_ms = (int64_t)v;
+        if (c->queue)
+            ls_problems_add(problems, "QUEUE: not used with LOGSHIP_JETSTREAM_STREAM (instances "
+                                      "sharing LOGSHIP_JETSTREAM_DURABLE share the stream)");
+    }
     if (!c->url || !c->user || !c->subject)
         ls_problems_add(problems, "out of memory reading the NATS settings");
     return problems->n == before ? 0 : -1;
@@ -108,6 +134,8 @@ void ls_nats_config_free(struct ls_nats_config *c)
     free(c->queue);
     free(c->creds_file);
     free(c->ca_file);
+    free(c->js_stream);
+    free(c->js_durable);
     memset(c, 0, sizeof(*c));
 }
 
@@ -123,6 +151,10 @@ void ls_nats_config_describe(const struct ls_nats_config *c)
            c->queue ? c->queue : "(none)");
     printf("  pending limits: msgs=%lld bytes=%lld\n", (long long)c->pending_msgs,
            (long long)c->pending_bytes);
+    if (c->js_stream)
+        printf("  jetstream: stream=%s durable=%s max_ack_pending=%lld ack_wait_ms=%lld\n",
+               c->js_stream, c->js_durable, (long long)c->js_max_ack_pending,
+               (long long)c->js_ack_wait_ms);
     ls_buf_free(&u);
 }
 
@@ -251,7 +283,7 @@ static natsStatus subscribe(struct ls_nats_source *s)
 
 int ls_nats_resubscribe(struct ls_nats_source *s)
 {
-    if (!s)
+    if (!s || s->cfg->js_stream)
         return -1;
     ls_nats_tick(s);
     natsSubscription *old = s->sub;
@@ -269,6 +301,129 @@ int ls_nats_resubscribe(struct ls_nats_source *s)
         return -1;
     }
     return 0;
+}
+
+/* ---- JetStream ------------------------------------------------------------------------- */
+
+struct js_ack {
+    struct ls_event_ack base; /* first: the intake sees only this */
+    natsMsg *msg;
+    struct ls_counter *acks, *naks; /* registry-owned, so valid after the source is gone */
+};
+
+/* Last event of the message settled (any sink thread): ack, or nak when something vetoed. */
+static void js_done(struct ls_event_ack *a, bool ok)
+{
+    struct js_ack *j = (struct js_ack *)a;
+    if (ok) {
+        natsMsg_Ack(j->msg, NULL);
+        ls_counter_inc(j->acks);
+    } else {
+        natsMsg_Nak(j->msg, NULL);
+        ls_counter_inc(j->naks);
+    }
+    natsMsg_Destroy(j->msg);
+    free(j);
+}
+
+/* Binds to the durable consumer, creating it when missing. Created by us rather than by
+   js_PullSubscribe so that unsubscribing at shutdown never deletes it. */
+static natsStatus js_bind(struct ls_nats_source *s)
+{
+    const struct ls_nats_config *c = s->cfg;
+    jsErrCode jerr = 0;
+    natsStatus st = NATS_OK;
+    if (!s->js)
+        st = natsConnection_JetStream(&s->js, s->nc, NULL);
+    if (st == NATS_OK) {
+        jsConsumerConfig cc;
+        jsConsumerConfig_Init(&cc);
+        cc.Durable = c->js_durable;
+        cc.AckPolicy = js_AckExplicit;
+        cc.AckWait = c->js_ack_wait_ms * 1000000;
+        cc.MaxAckPending = c->js_max_ack_pending;
+        cc.FilterSubject = s->subject;
+        jsConsumerInfo *ci = NULL;
+        st = js_AddConsumer(&ci, s->js, c->js_stream, &cc, NULL, &jerr);
+        jsConsumerInfo_Destroy(ci);
+        if (st != NATS_OK && (jerr == JSConsumerNameExistErr || jerr == 10148))
+            st = NATS_OK; /* already there (its settings are the operator's) */
+    }
+    if (st == NATS_OK) {
+        jsSubOptions so;
+        jsSubOptions_Init(&so);
+        so.Stream = c->js_stream;
+        so.Consumer = c->js_durable;
+        st = js_PullSubscribe(&s->sub, s->js, s->subject, c->js_durable, NULL, &so, &jerr);
+    }
+    if (st != NATS_OK)
+        LS_LOG_EVERY(LS_LOG_ERROR, 10000,
+                     "JetStream: cannot bind consumer stream=%s durable=%s: %s (code %d)",
+                     c->js_stream, c->js_durable, natsStatus_GetText(st), (int)jerr);
+    else
+        LS_INFO("JetStream: bound to stream=%s durable=%s", c->js_stream, c->js_durable);
+    return st;
+}
+
+static void js_check_pending(struct ls_nats_source *s)
+{
+    jsConsumerInfo *ci = NULL;
+    jsErrCode jerr = 0;
+    if (js_GetConsumerInfo(&ci, s->js, s->cfg->js_stream, s->cfg->js_durable, NULL, &jerr) !=
+        NATS_OK)
+        return;
+    ls_gauge_set(s->ack_pending, ci->NumAckPending);
+    if (ci->NumAckPending >= s->cfg->js_max_ack_pending) {
+        ls_counter_inc(s->max_ack_pending_hits);
+        LS_LOG_EVERY(LS_LOG_WARN, 30000,
+                     "JetStream: MaxAckPending reached (%lld un-acknowledged); the server sends "
+                     "nothing more until sinks deliver (a stalled sink?)",
+                     (long long)ci->NumAckPending);
+    }
+    jsConsumerInfo_Destroy(ci);
+}
+
+/* Fetch loop (own thread): pull batches, hand each message to the intake with its ack. */
+static void *js_fetch_main(void *arg)
+{
+    struct ls_nats_source *s = arg;
+    int64_t next_check = 0;
+    while (!atomic_load(&s->paused)) {
+        if (!s->sub && (!atomic_load(&s->connected) || js_bind(s) != NATS_OK)) {
+            struct timespec ts = {0, 200000000};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        natsMsgList list = {0};
+        jsErrCode jerr = 0;
+        natsStatus st = natsSubscription_Fetch(&list, s->sub, 256, 500, &jerr);
+        for (int i = 0; i < list.Count; i++) {
+            natsMsg *m = list.Msgs[i];
+            list.Msgs[i] = NULL;
+            struct js_ack *a = calloc(1, sizeof(*a));
+            if (!a) {
+                natsMsg_Nak(m, NULL);
+                natsMsg_Destroy(m);
+                continue;
+            }
+            atomic_init(&a->base.refs, 1);
+            a->base.done = js_done;
+            a->msg = m;
+            a->acks = s->acks;
+            a->naks = s->naks;
+            ls_intake_push_ack(s->intake, natsMsg_GetSubject(m), natsMsg_GetData(m),
+                               (size_t)natsMsg_GetDataLength(m), ls_time_now_ns(), &a->base);
+        }
+        natsMsgList_Destroy(&list);
+        if (st != NATS_OK && st != NATS_TIMEOUT)
+            LS_LOG_EVERY(LS_LOG_WARN, 10000, "JetStream fetch: %s", natsStatus_GetText(st));
+        int64_t now = ls_time_mono_ms();
+        if (now >= next_check) {
+            js_check_pending(s);
+            next_check = now + 5000;
+        }
+    }
+    return NULL;
 }
 
 struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_intake *in,
@@ -307,8 +462,26 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
     s->pending_bytes = c->pending_bytes;
     if (st == NATS_OK && (!s->subject || (c->queue && !s->queue)))
         st = NATS_NO_MEMORY;
-    if (st == NATS_OK)
+    s->cfg = c;
+    if (st == NATS_OK && c->js_stream) {
+        s->ack_pending = ls_metrics_gauge("logship_jetstream_ack_pending", NULL,
+                                          "Messages delivered by JetStream, not yet acknowledged.");
+        s->acks = ls_metrics_counter("logship_jetstream_acks_total", NULL,
+                                     "JetStream messages acknowledged after every sink settled.");
+        s->naks = ls_metrics_counter("logship_jetstream_naks_total", NULL,
+                                     "JetStream messages handed back for redelivery.");
+        s->max_ack_pending_hits = ls_metrics_counter(
+            "logship_jetstream_max_ack_pending_total", NULL,
+            "Times the consumer was found at MaxAckPending (delivery paused by the server).");
+        if (atomic_load(&s->connected))
+            js_bind(s); /* else the fetch thread binds once connected */
+        if (pthread_create(&s->fetcher, NULL, js_fetch_main, s) != 0)
+            st = NATS_ERR;
+        else
+            s->fetching = true;
+    } else if (st == NATS_OK) {
         st = subscribe(s);
+    }
     /* The server has the subscription once a flush round-trips: only then is /health 200 a
        promise that records published from now on reach us. */
     if (st == NATS_OK && atomic_load(&s->connected) &&
@@ -334,11 +507,16 @@ void ls_nats_tick(struct ls_nats_source *s)
     }
 }
 
-void ls_nats_stop(struct ls_nats_source *s)
+void ls_nats_pause(struct ls_nats_source *s)
 {
-    if (!s)
+    if (!s || atomic_exchange(&s->paused, true))
         return;
     atomic_store(&s->stopping, true);
+    if (s->fetching) {
+        pthread_join(s->fetcher, NULL);
+        s->fetching = false;
+        return; /* the pull subscription stays until close; nothing more is fetched */
+    }
     if (s->sub) {
         ls_nats_tick(s);
         /* Drain hands what the client already holds to the intake, then stops delivery; when
@@ -348,7 +526,21 @@ void ls_nats_stop(struct ls_nats_source *s)
         else
             natsSubscription_Unsubscribe(s->sub);
         natsSubscription_Destroy(s->sub);
+        s->sub = NULL;
     }
+}
+
+void ls_nats_stop(struct ls_nats_source *s)
+{
+    if (!s)
+        return;
+    ls_nats_pause(s);
+    if (s->sub) {
+        natsSubscription_Destroy(s->sub); /* a bound pull subscription: the consumer stays */
+        s->sub = NULL;
+    }
+    jsCtx_Destroy(s->js);
+    s->js = NULL;
     if (s->nc) {
         natsConnection_Close(s->nc);
         struct timespec until;

@@ -25,6 +25,12 @@ struct ls_nats_config {
     char *ca_file;    /* LOGSHIP_NATS_CA_FILE */
     int64_t pending_msgs;
     int64_t pending_bytes;
+    /* JetStream at-least-once (self-hosted NATS): a durable pull consumer on `js_stream`; every
+       message is acknowledged only after every sink settled all its events (event.h). */
+    char *js_stream;  /* LOGSHIP_JETSTREAM_STREAM; NULL = core NATS subscription */
+    char *js_durable; /* LOGSHIP_JETSTREAM_DURABLE (default "logship") */
+    int64_t js_max_ack_pending;
+    int64_t js_ack_wait_ms;
 };
 
 /* Reads the NATS variables; every problem names its variable. Returns 0 when usable. */
@@ -42,7 +48,10 @@ struct ls_nats_source;
  */
 struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_intake *in,
                                      char *err, size_t errlen);
-/* Unsubscribes and closes; no delivery callback runs after it returns. Accepts NULL. */
+/* Stops taking messages (drains the subscription, stops fetching) but keeps the connection, so
+   acknowledgements of what the sinks still deliver can go out. Accepts NULL. */
+void ls_nats_pause(struct ls_nats_source *s);
+/* Pauses if needed, then closes; no callback runs after it returns. Accepts NULL. */
 void ls_nats_stop(struct ls_nats_source *s);
 /* Replaces the subscription with a fresh one on the same subject and queue group (the canary's
    first remedy). Main thread. 0 or -1. */

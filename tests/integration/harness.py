@@ -555,7 +555,11 @@ def run_logship(args, env, timeout=30, stdin=None, bin=None):
 
 # -- per-test helpers (register cleanups on the TestCase) ---------------------------------------
 def require_logship(test):
+    # Under CTest LOGSHIP_BIN is always set: a missing binary there is a failure, not a skip,
+    # so a broken build can never pass as "all tests skipped".
     if not os.access(logship_bin(), os.X_OK):
+        if os.environ.get("LOGSHIP_BIN"):
+            test.fail("logship binary missing: %s" % logship_bin())
         test.skipTest("logship binary not built (%s)" % logship_bin())
 
 
