@@ -1,0 +1,100 @@
+"""Faults without the disk buffer (issue: the loss must be exactly what the counters say), and
+destinations that misbehave: garbage or huge responses, DNS failure, TLS failure. logship must
+report, count, keep running and never crash."""
+
+import unittest
+
+import harness
+from harness import canon
+
+
+class Test(unittest.TestCase):
+    def setUp(self):
+        harness.require_logship(self)
+        self.nats = harness.start_nats(self)
+        self.rx = harness.start_receiver(self)
+        self.fixtures = harness.fixture_records()
+
+    def test_long_outage_loss_equals_drop_counter(self):
+        # A small queue and a short back-pressure budget: the outage outlasts them on purpose.
+        self.rx.respond = lambda req: {"status": 503, "body": "down"}
+        env = harness.http_env(self.nats, self.rx, LOGSHIP_HTTP_QUEUE_MAX_EVENTS="50",
+                               LOGSHIP_HTTP_QUEUE_FULL_WAIT="100ms",
+                               LOGSHIP_HTTP_BATCH_MAX_EVENTS="20", LOGSHIP_HTTP_CONCURRENCY="1")
+        ls = harness.start_logship(self, env)
+        ls.wait_healthy(15)
+        sent = self.fixtures * 4  # 1,200 records while the destination is down
+        harness.nats_publish(self.nats.url, sent)
+        ls.wait_metric("logship_received_total", lambda v: v >= len(sent), 20)
+        ls.wait_metric("logship_buffer_dropped_events_total", lambda v: v > 0, 20, sink="http")
+        self.assertEqual(ls.health()[1]["sinks"]["http"]["state"], "retrying")
+        self.rx.respond = None  # recovery
+        dropped = None
+
+        def settled():
+            nonlocal dropped
+            dropped = ls.metric("logship_buffer_dropped_events_total", sink="http")
+            return harness.delivered_count(self.rx.requests) + dropped >= len(sent)
+
+        harness.wait_until(settled, 30, "delivered + dropped == sent")
+        delivered = harness.delivered_count(self.rx.requests)
+        self.assertEqual(ls.metric("logship_sink_sent_events_total", sink="http"), delivered)
+        ls.assert_clean(self)
+        self.assertEqual(delivered + dropped, len(sent), "loss differs from the counter")
+        self.assertGreater(delivered, 0)
+
+    def test_huge_and_garbage_responses(self):
+        big = "x" * (8 << 20)
+        self.rx.script([{"status": 500, "body": "\x00\xff garbage \r\n\r\n" * 100},
+                        {"status": 200, "body": big}])
+        ls = harness.start_logship(self, harness.http_env(self.nats, self.rx))
+        ls.wait_healthy(15)
+        harness.nats_publish(self.nats.url, self.fixtures)
+        self.rx.wait_for(lambda rs: harness.delivered_count(rs) >= 300, 20, "300 delivered")
+        self.assertTrue(ls.running())
+        ls.assert_clean(self)
+
+    def test_dns_failure_is_retried_and_reported(self):
+        env = harness.http_env(self.nats, self.rx, LOGSHIP_SHUTDOWN_TIMEOUT="1s")
+        env["HTTP_URL"] = "http://no-such-host.invalid/ingest"
+        ls = harness.start_logship(self, env)
+        ls.wait_healthy(15)
+        harness.nats_publish(self.nats.url, self.fixtures[:5])
+        ls.wait_metric("logship_sink_retries_total", lambda v: v >= 2, 20, sink="http")
+        sink = ls.health()[1]["sinks"]["http"]
+        self.assertEqual(sink["state"], "retrying")
+        self.assertIn("resolve", sink["last_error"].lower())
+        ls.assert_clean(self)
+
+    def test_tls_failure_is_retried_and_reported(self):
+        env = harness.http_env(self.nats, self.rx, LOGSHIP_SHUTDOWN_TIMEOUT="1s")
+        env["HTTP_URL"] = "https://127.0.0.1:%d/ingest" % self.rx.port  # plain HTTP behind it
+        ls = harness.start_logship(self, env)
+        ls.wait_healthy(15)
+        harness.nats_publish(self.nats.url, self.fixtures[:5])
+        ls.wait_metric("logship_sink_retries_total", lambda v: v >= 2, 20, sink="http")
+        self.assertEqual(ls.health()[1]["sinks"]["http"]["state"], "retrying")
+        self.assertIn("ssl", ls.health()[1]["sinks"]["http"]["last_error"].lower())
+        ls.assert_clean(self)
+
+    def test_slow_consumer_is_reported(self):
+        # A tiny client buffer and a parser held up by a full hand-off: nats.c must drop, and
+        # the drop must show in the metric and the log instead of vanishing.
+        self.rx.respond = lambda req: {"hang": True}
+        env = harness.http_env(self.nats, self.rx, LOGSHIP_NATS_PENDING_MSGS="1000",
+                               LOGSHIP_NATS_PENDING_BYTES="64KiB", LOGSHIP_INTAKE_QUEUE="16",
+                               LOGSHIP_HTTP_QUEUE_MAX_EVENTS="100",
+                               LOGSHIP_HTTP_QUEUE_FULL_WAIT="10s", LOGSHIP_HTTP_CONCURRENCY="1",
+                               LOGSHIP_HTTP_BATCH_MAX_EVENTS="10")
+        ls = harness.start_logship(self, env)
+        ls.wait_healthy(15)
+        harness.nats_publish(self.nats.url, self.fixtures * 10)
+        ls.wait_metric("logship_nats_dropped_total", lambda v: v > 0, 20)
+        self.assertIn("slow consumer", ls.stderr_text())
+        self.rx.release()
+        self.rx.respond = None
+        ls.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
