@@ -189,6 +189,9 @@ static void register_metrics(struct ls_sink *s)
                            "Events still undelivered when the shutdown deadline passed.");
     m->encode_errors = ls_metrics_counter("logship_sink_encode_errors_total", l,
                                           "Events the sink could not encode (dropped, logged).");
+    m->filtered = ls_metrics_counter("logship_sink_filtered_events_total", l,
+                                     "Events the sink's filter left out (e.g. Slack keywords, "
+                                     "throttle).");
     const char *reasons[] = {"events", "bytes", "timeout", "shutdown"};
     struct ls_counter **flush[] = {&m->flush_events, &m->flush_bytes, &m->flush_timeout,
                                    &m->flush_shutdown};

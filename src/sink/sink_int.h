@@ -98,6 +98,10 @@ struct ls_sink_kind {
     /* Prints the kind's own settings for --check, secrets masked. Optional. */
     void (*describe)(const struct ls_sink *s);
     void (*destroy)(struct ls_sink *s);
+    /* Decides, on the worker thread before the event reaches a batch, whether the sink wants
+       it (Slack's keyword filter and throttle); 0 drops it, counted as filtered. May keep
+       state in s->ctx. Optional: NULL takes every event. */
+    int (*accept)(struct ls_sink *s, struct ls_event *ev);
 };
 
 /* Knobs every sink has (LOGSHIP_<SINK>_*), with the kind's defaults applied. */
@@ -128,6 +132,7 @@ struct ls_sink_metrics {
     struct ls_counter *dead_letter;
     struct ls_counter *abandoned; /* given up at shutdown */
     struct ls_counter *encode_errors;
+    struct ls_counter *filtered; /* dropped by kind->accept */
     struct ls_counter *flush_events, *flush_bytes, *flush_timeout, *flush_shutdown;
     struct ls_gauge *inflight;
 };

@@ -653,6 +653,9 @@ static void *worker_main(void *arg)
     memset(&w, 0, sizeof(w));
     w.s = arg;
     struct ls_sink *s = w.s;
+    char tname[16];
+    snprintf(tname, sizeof(tname), "ls-%s", s->name); /* thread names are cut at 15 bytes */
+    pthread_setname_np(pthread_self(), tname);
     w.max_held = (size_t)s->cfg.concurrency + 1;
     w.seed = (unsigned)ls_time_now_ns();
     ls_buf_init(&w.key, 0);

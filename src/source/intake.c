@@ -244,6 +244,7 @@ static void parse_one(struct ls_intake *in, struct raw_msg *m)
 static void *parse_main(void *arg)
 {
     struct ls_intake *in = arg;
+    pthread_setname_np(pthread_self(), "ls-intake"); /* visible in top -H and /proc */
     struct raw_msg *batch[POP_BATCH];
     bool found = false;
     for (;;) {

@@ -388,6 +388,7 @@ static void *js_fetch_main(void *arg)
 {
     struct ls_nats_source *s = arg;
     int64_t next_check = 0;
+    pthread_setname_np(pthread_self(), "ls-jetstream");
     while (!atomic_load(&s->paused)) {
         if (!s->sub && (!atomic_load(&s->connected) || js_bind(s) != NATS_OK)) {
             struct timespec ts = {0, 200000000};

@@ -51,6 +51,7 @@ static void push_line(struct ls_stdin_source *s, struct json_tokener *tok, const
 static void *reader(void *arg)
 {
     struct ls_stdin_source *s = arg;
+    pthread_setname_np(pthread_self(), "ls-input");
     struct json_tokener *tok = json_tokener_new();
     char *line = NULL;
     size_t cap = 0;
