@@ -11,6 +11,7 @@ extern const struct ls_sink_kind ls_kind_http;
 extern const struct ls_sink_kind ls_kind_console;
 extern const struct ls_sink_kind ls_kind_file;
 extern const struct ls_sink_kind ls_kind_blackhole;
+extern const struct ls_sink_kind ls_kind_appsignal, ls_kind_openobserve, ls_kind_uptrace;
 
 /* Appends the event's canonical JSON (the record unchanged). */
 int ls_kind_encode_canonical(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out);

@@ -9,8 +9,7 @@
 #include <string.h>
 
 static const struct ls_sink_kind *const generic[] = {
-    &ls_kind_http,
-    NULL,
+    &ls_kind_http, &ls_kind_appsignal, &ls_kind_openobserve, &ls_kind_uptrace, NULL,
 };
 
 extern const struct ls_sink_kind *const ls_kinds_saas[];
