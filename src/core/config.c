@@ -51,6 +51,7 @@ static const char *const sink_knobs[] = {
     "RETRY_MAX_ATTEMPTS",
     "QUEUE_MAX_EVENTS",
     "COMPRESSION",
+    "COMPRESSION_LEVEL",
     "ENDPOINT",
     NULL,
 };

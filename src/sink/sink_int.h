@@ -118,7 +118,8 @@ struct ls_sink_config {
     size_t queue_max_events;
     uint64_t queue_full_wait_ms; /* back-pressure budget before a full queue sheds */
     enum ls_compression compression;
-    char *endpoint; /* LOGSHIP_<SINK>_ENDPOINT origin override, or NULL */
+    int compression_level; /* gzip level, 1..12 (libdeflate) */
+    char *endpoint;        /* LOGSHIP_<SINK>_ENDPOINT origin override, or NULL */
 };
 
 struct ls_sink_metrics {

@@ -164,7 +164,7 @@ static int seal(struct worker *w, struct ls_batch *b)
         return -1;
     if (s->cfg.compression == LS_COMPRESS_GZIP && !s->kind->write) {
         if (!w->gz)
-            w->gz = ls_gzip_create(6);
+            w->gz = ls_gzip_create(s->cfg.compression_level);
         if (!w->gz || ls_gzip_compress(w->gz, b->body.data, b->body.len, &b->wire) != 0)
             return -1;
     }

@@ -163,6 +163,9 @@ int ls_http_start(struct ls_http_transport *t, struct ls_request *req, const cha
     if (req->content_type) {
         snprintf(line, sizeof(line), "Content-Type: %s", req->content_type);
         h = curl_slist_append(h, line);
+    } else {
+        /* No Content-Type means none: without this curl adds x-www-form-urlencoded to a POST. */
+        h = curl_slist_append(h, "Content-Type:");
     }
     if (req->content_encoding) {
         snprintf(line, sizeof(line), "Content-Encoding: %s", req->content_encoding);
@@ -361,6 +364,11 @@ int ls_tls_load_ca_file(const char *path, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+struct stack_st_X509 *ls_tls_extra_ca(void)
+{
+    return extra_ca;
 }
 
 void ls_tls_free(void)
