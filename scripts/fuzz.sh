@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 out=build-fuzz
 mkdir -p "$out"
-flags=$(pkg-config --cflags libnats json-c libcurl libdeflate libmicrohttpd openssl zlib)
-libs=$(pkg-config --libs libnats json-c libcurl libdeflate libmicrohttpd openssl zlib)
+flags=$(pkg-config --cflags libnats json-c libcurl libdeflate libmicrohttpd openssl zlib libpcre2-8)
+libs=$(pkg-config --libs libnats json-c libcurl libdeflate libmicrohttpd openssl zlib libpcre2-8)
 srcs=$(git ls-files 'src/*.c' | grep -v '^src/main.c$')
 for target in tests/fuzz/fuzz_*.c; do
   name=$(basename "$target" .c)

@@ -47,5 +47,8 @@ int ls_http_override_origin(const char *url, const char *origin, struct ls_buf *
 /* Extra CA certificates (LOGSHIP_CA_FILE) trusted in addition to the system store. */
 int ls_tls_load_ca_file(const char *path, char *err, size_t errlen);
 void ls_tls_free(void);
+/* The certificates ls_tls_load_ca_file loaded (a STACK_OF(X509), borrowed; NULL when none), for
+   TLS clients outside curl (transport/tls_stream.c). Valid until ls_tls_free(). */
+struct stack_st_X509 *ls_tls_extra_ca(void);
 
 #endif
