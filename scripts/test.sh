@@ -29,4 +29,4 @@ echo "== tests (ASan + UBSan) =="
 ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
 echo "== fuzz (short run) =="
-scripts/fuzz.sh 20
+scripts/fuzz.sh 10

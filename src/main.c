@@ -13,7 +13,9 @@
 #include "core/metrics.h"
 #include "core/problems.h"
 #include "preset/preset.h"
+#include "sink/durable.h"
 #include "sink/registry.h"
+#include "buffer/segment.h"
 #include "sink/sink.h"
 #include "sink/sink_int.h"
 #include "source/canary.h"
@@ -176,9 +178,16 @@ static int start(struct app *a)
         LS_ERROR("LOGSHIP_CA_FILE: %s", err);
         return -1;
     }
+    struct ls_segment_options so;
+    ls_segment_options_init(&so);
+    so.max_bytes = a->cfg.buffer_max_bytes;
+    if (a->cfg.buffer_fsync)
+        ls_segment_fsync_parse(a->cfg.buffer_fsync, &so, err, sizeof(err));
     for (size_t i = 0; i < a->sinks.n; i++) {
         struct ls_sink *s = a->sinks.v[i];
-        if (ls_sink_prepare(s, err, sizeof(err)) != 0 || ls_sink_start(s, err, sizeof(err)) != 0) {
+        if (ls_sink_prepare(s, err, sizeof(err)) != 0 ||
+            (a->cfg.buffer_dir && ls_durable_open(s, a->cfg.buffer_dir, &so, err, sizeof(err))) ||
+            ls_sink_start(s, err, sizeof(err)) != 0) {
             LS_ERROR("[sink:%s] cannot start: %s", ls_sink_name(s), err);
             return -1;
         }

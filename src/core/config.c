@@ -3,6 +3,8 @@
 #include "core/env.h"
 #include "core/log.h"
 #include "core/problems.h"
+#include "buffer/segment.h"
+#include "preset/preset.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +34,9 @@ static const char *const global_vars[] = {
     "LOGSHIP_CANARY_SHIP",
     "LOGSHIP_CANARY_SUBJECT",
     "LOGSHIP_JETSTREAM_STREAM",
+    "LOGSHIP_BUFFER_DIR",
+    "LOGSHIP_BUFFER_MAX_BYTES",
+    "LOGSHIP_BUFFER_FSYNC",
     "LOGSHIP_JETSTREAM_DURABLE",
     "LOGSHIP_JETSTREAM_MAX_ACK_PENDING",
     "LOGSHIP_JETSTREAM_ACK_WAIT",
@@ -56,7 +61,8 @@ static const char *const sink_knobs[] = {
     NULL,
 };
 
-static const char *const sink_names[] = {"HTTP", "CONSOLE", "FILE", "BLACKHOLE", NULL};
+/* Local sinks; providers come from the preset table. */
+static const char *const sink_names[] = {"CONSOLE", "FILE", "BLACKHOLE", NULL};
 
 int ls_config_read(const struct ls_env *env, struct ls_config *c, struct ls_problems *problems)
 {
@@ -93,6 +99,21 @@ int ls_config_read(const struct ls_env *env, struct ls_config *c, struct ls_prob
     if (ls_env_uint(env, "LOGSHIP_INTAKE_QUEUE", 65536, 16, 10000000, &c->intake_queue, err,
                     sizeof(err)) != 0)
         ls_problems_add(problems, "%s", err);
+    c->buffer_dir = ls_env_get(env, "LOGSHIP_BUFFER_DIR");
+    if (c->buffer_dir && !*c->buffer_dir)
+        c->buffer_dir = NULL;
+    if (ls_env_size(env, "LOGSHIP_BUFFER_MAX_BYTES", 256ULL << 20, &c->buffer_max_bytes, err,
+                    sizeof(err)) != 0)
+        ls_problems_add(problems, "%s", err);
+    else if (c->buffer_max_bytes < (1u << 20))
+        ls_problems_add(problems, "LOGSHIP_BUFFER_MAX_BYTES: must be at least 1MiB");
+    c->buffer_fsync = ls_env_get(env, "LOGSHIP_BUFFER_FSYNC");
+    if (c->buffer_fsync && !*c->buffer_fsync)
+        c->buffer_fsync = NULL;
+    struct ls_segment_options so;
+    ls_segment_options_init(&so);
+    if (c->buffer_fsync && ls_segment_fsync_parse(c->buffer_fsync, &so, err, sizeof(err)) != 0)
+        ls_problems_add(problems, "LOGSHIP_BUFFER_FSYNC: %s", err);
     c->log_level = LS_LOG_INFO;
     const char *lvl = ls_env_get(env, "LOGSHIP_LOG_LEVEL");
     if (lvl && *lvl) {
@@ -113,9 +134,25 @@ void ls_config_describe(const struct ls_config *c)
     printf("general\n  shutdown_timeout_ms: %llu\n  max_record_bytes: %llu\n  intake_queue: %llu\n",
            (unsigned long long)c->shutdown_timeout_ms, (unsigned long long)c->max_record_bytes,
            (unsigned long long)c->intake_queue);
+    printf("  buffer_dir: %s\n  buffer_max_bytes: %llu\n  buffer_fsync: %s\n",
+           c->buffer_dir ? c->buffer_dir : "(off: records in memory are lost if the process dies)",
+           (unsigned long long)c->buffer_max_bytes,
+           c->buffer_fsync ? c->buffer_fsync : "interval:1000");
     printf("  dead_letter_dir: %s\n  ca_file: %s\n",
            c->dead_letter_dir ? c->dead_letter_dir : "(off)",
            c->ca_file ? c->ca_file : "(system store only)");
+}
+
+/* Whether name is LOGSHIP_<SINK>_<KNOB> for a sink env name and a knob every sink has. */
+static int is_knob(const char *name, const char *sink)
+{
+    size_t sl = strlen(sink);
+    if (strncmp(name + 8, sink, sl) != 0 || name[8 + sl] != '_')
+        return 0;
+    for (int k = 0; sink_knobs[k]; k++)
+        if (strcmp(name + 8 + sl + 1, sink_knobs[k]) == 0)
+            return 1;
+    return 0;
 }
 
 static int known(const char *name)
@@ -123,12 +160,15 @@ static int known(const char *name)
     for (int i = 0; global_vars[i]; i++)
         if (strcmp(name, global_vars[i]) == 0)
             return 1;
-    for (int s = 0; sink_names[s]; s++) {
-        size_t sl = strlen(sink_names[s]);
-        if (strncmp(name + 8, sink_names[s], sl) != 0 || name[8 + sl] != '_')
-            continue;
-        for (int k = 0; sink_knobs[k]; k++)
-            if (strcmp(name + 8 + sl + 1, sink_knobs[k]) == 0)
+    for (int s = 0; sink_names[s]; s++)
+        if (is_knob(name, sink_names[s]))
+            return 1;
+    const struct ls_preset *p;
+    for (size_t i = 0; (p = ls_preset_get(i)) != NULL; i++) {
+        if (is_knob(name, p->env_name))
+            return 1;
+        for (const struct ls_preset_var *v = p->vars; v->name; v++)
+            if (strcmp(name, v->name) == 0)
                 return 1;
     }
     return 0;

@@ -95,6 +95,7 @@ struct ls_event *ls_event_create_buf(struct json_object *root, const char *subje
     }
     atomic_init(&ev->refs, 1);
     ev->ack = NULL;
+    ev->seq = 0;
     ev->flags = flags;
     ev->root = root;
     ev->subject = (char *)(ev + 1);
@@ -136,6 +137,7 @@ struct ls_event *ls_event_create_json(const char *json, size_t len, const char *
         return NULL;
     atomic_init(&ev->refs, 1);
     ev->ack = NULL;
+    ev->seq = 0;
     ev->flags = 0;
     ev->root = NULL;
     ev->subject = (char *)(ev + 1);

@@ -44,6 +44,7 @@ void ls_event_ack_unref(struct ls_event_ack *a);
 struct ls_event {
     atomic_int refs;
     struct ls_event_ack *ack; /* NULL unless the source needs acknowledgements */
+    uint64_t seq;             /* position in the sink's disk buffer, 0 when not from one */
     unsigned flags;
     struct json_object *root; /* always a JSON object; owned; read-only once published */
     char *subject;            /* NUL-terminated NATS subject (or "" for stdin without one) */

@@ -155,13 +155,12 @@ void ls_sinks_free(struct ls_sink_list *l)
 /* Every variable of a provider row: value, masked when secret, or what unset means. */
 static void describe_vars(const struct ls_preset *row, const struct ls_env *env)
 {
-    char m[64];
     for (const struct ls_preset_var *v = row->vars; v->name; v++) {
         const char *val = ls_env_get(env, v->name);
         if (!val)
             printf("  %s: (unset%s%s)\n", v->name, v->def ? ", " : "", v->def ? v->def : "");
         else if (v->flags & LS_VAR_SECRET)
-            printf("  %s: %s\n", v->name, ls_mask(val, m, sizeof(m)));
+            printf("  %s: %s\n", v->name, *val ? "**** (set)" : "(empty)");
         else
             printf("  %s: %s\n", v->name, val);
     }

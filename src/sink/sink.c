@@ -9,6 +9,7 @@
 #include "core/problems.h"
 #include "event/event.h"
 #include "route/subject.h"
+#include "sink/durable.h"
 #include "transport/http.h"
 #include "util/time.h"
 
@@ -319,6 +320,7 @@ void ls_sink_destroy(struct ls_sink *s)
     if (s->kind && s->kind->destroy)
         s->kind->destroy(s);
     ls_sink_queue_free(&s->queue);
+    ls_durable_close(s);
     ls_http_destroy(s->http);
     free(s->cfg.subject);
     free(s->cfg.endpoint);

@@ -139,6 +139,7 @@ struct ls_sink_metrics {
 };
 
 struct ls_http_transport;
+struct ls_segment_store;
 
 struct ls_sink_frame {
     const char *prefix, *sep, *suffix;
@@ -156,6 +157,10 @@ struct ls_sink {
     struct ls_sink_metrics m;
     struct ls_http_transport *http; /* NULL for write-kinds */
     const char *dead_letter_dir;    /* borrowed from the global config */
+    /* Durable buffer (LOGSHIP_BUFFER_DIR): owned by the worker thread once started; the
+       worker appends every event it takes and builds batches from what it reads back. */
+    struct ls_segment_store *store;
+    struct ls_counter *buffer_corrupt;
 
     pthread_t thread;
     bool started;

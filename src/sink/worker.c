@@ -11,6 +11,8 @@
  */
 #include "sink/sink_int.h"
 #include "sink/dead_letter.h"
+#include "sink/durable.h"
+#include "event/parse.h"
 #include "compress/gzip.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -41,6 +43,10 @@ struct worker {
     struct ls_gzip *gz;
     unsigned seed;
     bool abandoning; /* shutdown deadline passed: finished transfers count as abandoned */
+    /* Durable buffer: batches are built from the store, read from read_seq on. */
+    struct ls_parser *parser;
+    uint64_t read_seq;
+    bool more_on_disk;
     size_t abandoned;
     unsigned char logged_status[600]; /* rejected statuses already logged once */
 };
@@ -287,6 +293,8 @@ static void settle_ok(struct worker *w, struct ls_batch *b, size_t wire_len)
     struct ls_sink *s = w->s;
     ls_counter_add(s->m.sent_events, b->n);
     ls_counter_add(s->m.sent_bytes, wire_len);
+    if (s->store)
+        ls_durable_ack(s, b->events, b->n);
     w->held--;
     batch_free(b);
     if (!w->waiting) {
@@ -317,6 +325,8 @@ static void settle_reject(struct worker *w, struct ls_batch *b, long status, con
         else
             LS_SINK_LOG_EVERY(LS_LOG_ERROR, 10000, s, "dead letter write failed: %s", err);
     }
+    if (s->store)
+        ls_durable_ack(s, b->events, b->n); /* settled: counted, logged, dead-lettered */
     w->held--;
     batch_free(b);
 }
@@ -331,7 +341,8 @@ static int64_t backoff_ms(struct worker *w, int attempts)
         d = c->retry_max_ms;
     /* "Equal jitter": half fixed, half random, so delays still grow but never align. */
     uint64_t half = d / 2;
-    return (int64_t)(half + (half ? (uint64_t)rand_r(&w->seed) % (half + 1) : 0));
+    uint64_t delay = half + (half ? (uint64_t)rand_r(&w->seed) % (half + 1) : 0);
+    return (int64_t)(delay ? delay : 1);
 }
 
 static void schedule_retry(struct worker *w, struct ls_batch *b, const char *why,
@@ -436,6 +447,8 @@ static void settle_items(struct worker *w, struct ls_batch *b, const struct ls_r
     for (size_t i = 0; i < n; i++) {
         if (verdict[i] == LS_ITEM_OK) {
             ok++;
+            if (s->store)
+                ls_durable_ack(s, &b->events[i], 1);
             ls_event_unref(b->events[i]);
         } else if (verdict[i] == LS_ITEM_RETRY) {
             retry[nretry++] = b->events[i];
@@ -584,11 +597,44 @@ static int64_t promote_due(struct worker *w, int64_t now)
     return next;
 }
 
+static void add_cb(void *ctx, struct ls_event *ev)
+{
+    add_event(ctx, ev);
+}
+
+/*
+ * Durable mode: every event taken from the queue goes to disk at once, whatever the state of
+ * the batches (an outage costs disk, not memory); batches are then filled from the store, as
+ * far as the in-flight limit allows.
+ */
+static size_t take_durable(struct worker *w)
+{
+    struct ls_sink *s = w->s;
+    struct ls_event *evs[POP_MAX];
+    size_t total = 0, n;
+    while ((n = ls_sink_queue_pop(&s->queue, evs, POP_MAX)) > 0) {
+        ls_counter_add(s->m.dropped, ls_durable_stash(s, evs, n));
+        total += n;
+        w->more_on_disk = true;
+        if (n < POP_MAX)
+            break;
+    }
+    while (w->more_on_disk && w->held < w->max_held) {
+        size_t got = ls_durable_load(s, w->parser, &w->read_seq, add_cb, w, POP_MAX);
+        total += got;
+        if (got < POP_MAX)
+            w->more_on_disk = false;
+    }
+    return total;
+}
+
 /* Returns how many events were taken. */
 static size_t take_events(struct worker *w)
 {
     struct ls_event *evs[POP_MAX];
     size_t total = 0;
+    if (w->s->store)
+        return take_durable(w);
     while (w->held < w->max_held) {
         size_t n = ls_sink_queue_pop(&w->s->queue, evs, POP_MAX);
         for (size_t i = 0; i < n; i++)
@@ -633,6 +679,17 @@ static void abandon_all(struct worker *w)
     w->ready = w->ready_tail = w->waiting = NULL;
     struct ls_event *evs[POP_MAX];
     size_t n;
+    if (s->store) {
+        /* Nothing is lost: the batches' records are still in the store, unacknowledged, and
+           what is left in the queue goes there now. The next start sends them. */
+        while ((n = ls_sink_queue_pop(&s->queue, evs, POP_MAX)) > 0)
+            ls_counter_add(s->m.dropped, ls_durable_stash(s, evs, n));
+        LS_SINK_LOG(LS_LOG_WARN, s,
+                    "shutdown deadline passed; undelivered events stay in the disk buffer for the "
+                    "next start in_memory=%zu",
+                    lost);
+        return;
+    }
     while ((n = ls_sink_queue_pop(&s->queue, evs, POP_MAX)) > 0) {
         lost += n;
         for (size_t i = 0; i < n; i++) {
@@ -659,6 +716,10 @@ static void *worker_main(void *arg)
     w.max_held = (size_t)s->cfg.concurrency + 1;
     w.seed = (unsigned)ls_time_now_ns();
     ls_buf_init(&w.key, 0);
+    if (s->store) {
+        w.parser = ls_parser_create(0);
+        w.more_on_disk = true; /* replay what an earlier run left, before anything new */
+    }
     struct done_ctx dc = {&w};
 
     for (;;) {
@@ -679,9 +740,15 @@ static void *worker_main(void *arg)
         int64_t next_retry = promote_due(&w, now);
         while (w.ready && slot_free(&w))
             send_batch(&w, ready_pop(&w));
+        /* Sending may have scheduled retries (a write-kind fails at once): look again. */
+        if (w.waiting)
+            next_retry = promote_due(&w, ls_time_mono_ms());
+        if (w.ready && slot_free(&w))
+            continue;
 
         bool queue_empty = ls_sink_queue_depth(&s->queue) == 0;
-        if (stopping && queue_empty && !w.n_open && !w.ready && !w.waiting && w.held == 0)
+        if (stopping && queue_empty && !w.n_open && !w.ready && !w.waiting && w.held == 0 &&
+            !w.more_on_disk)
             break;
 
         int64_t timeout = MAX_WAIT_MS;
@@ -694,6 +761,11 @@ static void *worker_main(void *arg)
         if (stopping) {
             int64_t left = atomic_load(&s->deadline_ms) - now;
             timeout = left < timeout ? left : timeout;
+        }
+        if (s->store) {
+            int64_t sync_in = ls_durable_tick(s);
+            if (sync_in >= 0 && sync_in < timeout)
+                timeout = sync_in;
         }
         if (timeout < 0)
             timeout = 0;
@@ -714,6 +786,7 @@ static void *worker_main(void *arg)
         batch_free(w.open[i]);
     ls_buf_free(&w.key);
     ls_gzip_destroy(w.gz);
+    ls_parser_destroy(w.parser);
     return NULL;
 }
 
