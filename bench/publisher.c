@@ -5,9 +5,16 @@
  * they appear in the input. It is the traffic source for bench/run.sh; it links nats.c and
  * json-c only (never logship_core) so it measures the same thing whatever logship looks like.
  *
+ * With --stamp (the latency scenario) each JSON-object payload gets its publish time as a last
+ * top-level key, `,"zz_bench_ns":<CLOCK_REALTIME ns>` inserted before the final '}': "zz_" sorts
+ * after every Fly key, so a compact sorted-key record stays canonical and logship's copy path
+ * is the one measured; bench/receiver subtracts it from its receive time. Payloads that are not
+ * objects are sent unchanged.
+ *
  * Output (stdout, one key=value line, parsed by run.sh):
- *   sent=N bytes=B elapsed=S rate=R mbps=M start_ns=T0 end_ns=T1
- * start_ns/end_ns are CLOCK_REALTIME nanoseconds so other processes can compare against them.
+ *   sent=N bytes=B elapsed=S rate=R mbps=M start_ns=T0 end_ns=T1 records=K stamped=S
+ * start_ns/end_ns are CLOCK_REALTIME nanoseconds so other processes can compare against them;
+ * bytes count what was published (stamps included).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -28,10 +35,14 @@
 /* Pacing granularity: at most this long between bursts, so pacing stays smooth below 1 ms. */
 #define LS_PACE_SLICE_NS 200000LL
 
+/* Room for `,"zz_bench_ns":` plus 19 digits and the closing brace. */
+#define LS_STAMP_MAX 48
+
 struct rec {
     char *subject;
     char *payload;
     int len;
+    int close; /* index of the payload's final '}', or -1 when it is not a JSON object */
 };
 
 struct recs {
@@ -49,13 +60,13 @@ static int64_t now_ns(clockid_t clk)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: publisher [--url URL] [--input FILE] [--count N] [--rate N] [--seq]\n"
+    fprintf(f, "usage: publisher [--url URL] [--input FILE] [--count N] [--rate N] [--stamp]\n"
                "  --url    NATS URL (default nats://127.0.0.1:4222)\n"
                "  --input  {\"subject\",\"payload\"} NDJSON (default "
                "$LS_FIXTURES_DIR/fly-logs.subjects.ndjson)\n"
                "  --count  messages to publish (default 1000000)\n"
                "  --rate   messages per second, 0 = as fast as possible (default 0)\n"
-               "  --seq    reserved for latency stamping; payloads are currently sent as is\n");
+               "  --stamp  add \"zz_bench_ns\":<publish time> as the last key of each object\n");
 }
 
 static int parse_count(const char *s, long long *out)
@@ -95,6 +106,14 @@ static int recs_push(struct recs *r, const char *subj, size_t slen, const char *
     e->subject = dupn(subj, slen);
     e->payload = dupn(pay, plen);
     e->len = (int)plen;
+    e->close = -1;
+    /* An object payload ends in '}' after optional whitespace; keep where, for --stamp. */
+    size_t k = plen;
+    while (k > 0 &&
+           (pay[k - 1] == ' ' || pay[k - 1] == '\n' || pay[k - 1] == '\r' || pay[k - 1] == '\t'))
+        k--;
+    if (k >= 2 && pay[0] == '{' && pay[k - 1] == '}')
+        e->close = (int)(k - 1);
     if (!e->subject || !e->payload) {
         free(e->subject);
         free(e->payload);
@@ -161,12 +180,29 @@ static int load(const char *path, struct recs *r, char *err, size_t errlen)
     return rc;
 }
 
+/* Writes e's payload with `,"zz_bench_ns":ns` before its final '}' into out (room for the
+ * payload plus LS_STAMP_MAX); returns the length. The byte before '}' (whitespace skipped)
+ * tells an empty object, which takes no comma. */
+static int stamp_payload(char *out, const struct rec *e, int64_t ns)
+{
+    int k = e->close;
+    int j = k;
+    while (j > 0 && (e->payload[j - 1] == ' ' || e->payload[j - 1] == '\n' ||
+                     e->payload[j - 1] == '\r' || e->payload[j - 1] == '\t'))
+        j--;
+    bool empty = j > 0 && e->payload[j - 1] == '{';
+    memcpy(out, e->payload, (size_t)k);
+    int n = snprintf(out + k, LS_STAMP_MAX, "%s\"zz_bench_ns\":%" PRId64 "}", empty ? "" : ",", ns);
+    return k + n;
+}
+
 int main(int argc, char **argv)
 {
     const char *url = "nats://127.0.0.1:4222";
     const char *input = NULL;
     char defpath[4096];
     long long count = 1000000, rate = 0;
+    bool stamp = false;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -174,7 +210,8 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--seq")) {
+        } else if (!strcmp(a, "--stamp")) {
+            stamp = true;
             continue;
         } else if (!v) {
             usage(stderr);
@@ -214,6 +251,19 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    char *scratch = NULL;
+    if (stamp) {
+        size_t maxlen = 0;
+        for (size_t i = 0; i < recs.n; i++)
+            maxlen = (size_t)recs.v[i].len > maxlen ? (size_t)recs.v[i].len : maxlen;
+        scratch = malloc(maxlen + LS_STAMP_MAX);
+        if (!scratch) {
+            fprintf(stderr, "publisher: out of memory\n");
+            recs_free(&recs);
+            return 1;
+        }
+    }
+
     natsOptions *opts = NULL;
     natsConnection *nc = NULL;
     natsStatus s = natsOptions_Create(&opts);
@@ -230,10 +280,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "publisher: connect %s: %s\n", url, natsStatus_GetText(s));
         natsOptions_Destroy(opts);
         recs_free(&recs);
+        free(scratch);
         return 1;
     }
 
-    long long sent = 0;
+    long long sent = 0, stamped = 0;
     uint64_t bytes = 0;
     size_t idx = 0;
     int64_t t0 = now_ns(CLOCK_MONOTONIC);
@@ -262,11 +313,20 @@ int main(int argc, char **argv)
         }
         for (long long k = 0; k < allowed && s == NATS_OK; k++) {
             const struct rec *e = &recs.v[idx];
-            s = natsConnection_Publish(nc, e->subject, e->payload, e->len);
-            if (s == NATS_OK) {
-                sent++;
-                bytes += (uint64_t)e->len;
+            if (stamp && e->close > 0) {
+                int len = stamp_payload(scratch, e, now_ns(CLOCK_REALTIME));
+                s = natsConnection_Publish(nc, e->subject, scratch, len);
+                if (s == NATS_OK) {
+                    stamped++;
+                    bytes += (uint64_t)len;
+                }
+            } else {
+                s = natsConnection_Publish(nc, e->subject, e->payload, e->len);
+                if (s == NATS_OK)
+                    bytes += (uint64_t)e->len;
             }
+            if (s == NATS_OK)
+                sent++;
             if (++idx == recs.n)
                 idx = 0;
         }
@@ -280,14 +340,15 @@ int main(int argc, char **argv)
 
     double secs = (double)el / 1e9;
     printf("sent=%lld bytes=%" PRIu64 " elapsed=%.6f rate=%.0f mbps=%.2f start_ns=%" PRId64
-           " end_ns=%" PRId64 " records=%zu\n",
+           " end_ns=%" PRId64 " records=%zu stamped=%lld\n",
            sent, bytes, secs, secs > 0 ? (double)sent / secs : 0.0,
-           secs > 0 ? (double)bytes / secs / 1e6 : 0.0, start_real, end_real, recs.n);
+           secs > 0 ? (double)bytes / secs / 1e6 : 0.0, start_real, end_real, recs.n, stamped);
     fflush(stdout);
 
     natsConnection_Destroy(nc);
     natsOptions_Destroy(opts);
     nats_Close();
     recs_free(&recs);
+    free(scratch);
     return s == NATS_OK ? 0 : 3;
 }

@@ -1,17 +1,31 @@
 /*
- * Benchmark HTTP receiver: the fast end point of the "logship -> http sink" scenario in
- * bench/run.sh. libmicrohttpd with a small epoll thread pool accepts POST bodies, gunzips them
- * when Content-Encoding: gzip (libdeflate), counts the records of a JSON array body with a tiny
- * scanner (top-level elements only; no full parse) and answers 200. The counts are what the
- * runner trusts for "lost": they come from outside logship. Links only system libraries, never
- * logship_core.
+ * Benchmark HTTP receiver: the fast end point of the logship -> http/loki scenarios in
+ * bench/run.sh (and of syslog-ng's http() in the comparison). libmicrohttpd with a small epoll
+ * thread pool accepts POST bodies, gunzips them when Content-Encoding: gzip (libdeflate),
+ * counts the records with a tiny scanner (top-level elements only; no full parse) and answers
+ * 200. The counts are what the runner trusts for "lost": they come from outside logship. Links
+ * only system libraries, never logship_core.
  *
  *   GET /stats -> {"requests":N,"records":N,"bytes":N,"decoded_bytes":N,"bad_requests":N,
- *                  "first_ns":T0,"last_ns":T1}
- * bytes are wire (possibly compressed) body bytes; first_ns/last_ns are CLOCK_REALTIME
- * nanoseconds of the first and last POST that carried records. A body starting with '{' is
- * counted as NDJSON (one record per non-empty line). Bodies that fail to decompress, are
- * truncated arrays or are neither get 400 and count under bad_requests, not records.
+ *                  "first_ns":T0,"last_ns":T1,"loki_requests":N,"loki_records":N,
+ *                  "loki_last_ns":T,"lat_count":N,"lat_p50_us":U,"lat_p99_us":U,
+ *                  "lat_max_us":U}
+ * bytes are wire (possibly compressed) body bytes of every POST; first_ns/last_ns are
+ * CLOCK_REALTIME nanoseconds of the first and last POST that carried records. Bodies are told
+ * apart so one receiver can serve several sinks at once:
+ *   - a POST to a path ending in /loki/api/v1/push (or a body starting with {"streams") is a
+ *     Loki push envelope: its entries ([ts, line] pairs inside "values") count under
+ *     loki_records, and loki_requests/loki_last_ns, not under records;
+ *   - a body starting with '[' is a JSON array: its top-level elements count under records;
+ *   - any other body starting with '{' is NDJSON: one record per non-empty line.
+ * Bodies that fail to decompress, are truncated or are none of these get 400 and count under
+ * bad_requests, not records.
+ *
+ * Latency: a record that holds "zz_bench_ns":<ns> (bench/publisher --stamp; also found escaped
+ * inside a Loki line) adds receive time minus that publish time to a log-linear histogram
+ * (1/64 relative precision, microseconds); lat_* report it (0 when no stamped record came).
+ * Only bodies whose first 64 KiB hold a stamp are searched further, so unstamped runs pay
+ * one bounded memmem per body.
  *
  * stdout: "port=N" first (so --port 0 can pick a free port), then at SIGTERM/SIGINT one final
  * key=value line with the same counters.
@@ -35,6 +49,14 @@
 
 #define LS_RECV_MAX_WIRE    (256u * 1024 * 1024)
 #define LS_RECV_MAX_DECODED (1024u * 1024 * 1024)
+/* Latency histogram: values below 128 us exactly, then 64 sub-buckets per power of two up to
+ * 2^40 us (12 days), so any percentile is within 1/64 of the truth. */
+#define LS_LAT_SUB     64
+#define LS_LAT_MAXBIT  40
+#define LS_LAT_BUCKETS (2 * LS_LAT_SUB + (LS_LAT_MAXBIT - 6) * LS_LAT_SUB)
+/* How far into a body to look for the first stamp before deciding it has none. */
+#define LS_LAT_PROBE (64u * 1024)
+#define LS_LOKI_PATH "/loki/api/v1/push"
 
 struct stats {
     atomic_ullong requests;
@@ -44,6 +66,12 @@ struct stats {
     atomic_ullong bad;
     atomic_llong first_ns;
     atomic_llong last_ns;
+    atomic_ullong loki_requests;
+    atomic_ullong loki_records;
+    atomic_llong loki_last_ns;
+    atomic_ullong lat_count;
+    atomic_ullong lat_max_us;
+    atomic_ullong lat[LS_LAT_BUCKETS];
 };
 
 static struct stats st;
@@ -55,6 +83,7 @@ static struct MHD_Response *big_resp;
 struct req {
     bool post;
     bool gzip;
+    bool loki;
     bool too_big;
     unsigned char *body;
     size_t len;
@@ -218,15 +247,168 @@ static long long count_records(const unsigned char *p, size_t n)
     return -1;
 }
 
+/* Counts the entries of a Loki push envelope {"streams":[{"stream":{..},"values":[[ts,line],
+ * ..]},..]}: arrays that open directly inside an array at depth 4 (the "values" arrays). -1
+ * when the body is not a closed object. */
+static long long count_loki(const unsigned char *p, size_t n)
+{
+    bool is_array[16] = {false};
+    int depth = 0;
+    long long cnt = 0;
+    size_t i = 0;
+    while (i < n && is_ws(p[i]))
+        i++;
+    if (i == n || p[i] != '{')
+        return -1;
+    for (; i < n; i++) {
+        unsigned char c = p[i];
+        switch (c) {
+        case '"':
+            i = skip_string(p, i + 1, n);
+            if (i == n)
+                return -1;
+            break;
+        case '{':
+        case '[':
+            if (c == '[' && depth == 4 && is_array[4])
+                cnt++;
+            if (++depth < 16)
+                is_array[depth] = c == '[';
+            break;
+        case '}':
+        case ']':
+            if (--depth == 0)
+                return cnt;
+            if (depth < 0)
+                return -1;
+            break;
+        default:
+            break;
+        }
+    }
+    return -1;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !memcmp(s + a - b, suffix, b);
+}
+
+static size_t lat_bucket(uint64_t us)
+{
+    if (us < 2 * LS_LAT_SUB)
+        return (size_t)us;
+    int b = 63 - __builtin_clzll(us);
+    if (b > LS_LAT_MAXBIT)
+        return LS_LAT_BUCKETS - 1;
+    uint64_t m = us >> (b - 6); /* 64..127 */
+    return (size_t)(LS_LAT_SUB * (b - 5)) + (size_t)(m - LS_LAT_SUB);
+}
+
+/* Upper bound of a bucket, so a reported percentile never understates latency. */
+static uint64_t lat_upper(size_t idx)
+{
+    if (idx < 2 * LS_LAT_SUB)
+        return idx;
+    int b = (int)(idx / LS_LAT_SUB) + 5;
+    uint64_t m = idx % LS_LAT_SUB + LS_LAT_SUB;
+    return ((m + 1) << (b - 6)) - 1;
+}
+
+static uint64_t lat_percentile(double q)
+{
+    uint64_t total = atomic_load(&st.lat_count);
+    if (total == 0)
+        return 0;
+    uint64_t rank = (uint64_t)(q * (double)total);
+    if (rank >= total)
+        rank = total - 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < LS_LAT_BUCKETS; i++) {
+        seen += atomic_load_explicit(&st.lat[i], memory_order_relaxed);
+        if (seen > rank) {
+            uint64_t up = lat_upper(i), mx = atomic_load(&st.lat_max_us);
+            return up < mx ? up : mx;
+        }
+    }
+    return atomic_load(&st.lat_max_us);
+}
+
+/* Adds one histogram sample per "zz_bench_ns":<ns> (or its JSON-escaped form inside a Loki
+ * line) in the body; now is this body's receive time. */
+static void record_latency(const unsigned char *p, size_t n, int64_t now)
+{
+    static const char key[] = "zz_bench_ns";
+    const size_t klen = sizeof(key) - 1;
+    const unsigned char *q = memmem(p, n < LS_LAT_PROBE ? n : LS_LAT_PROBE, key, klen);
+    const unsigned char *end = p + n;
+    while (q) {
+        const unsigned char *v = q + klen;
+        if (v < end && *v == '\\')
+            v++;
+        if (v + 1 < end && v[0] == '"' && v[1] == ':') {
+            v += 2;
+            int64_t ns = 0;
+            bool digits = false;
+            while (v < end && *v >= '0' && *v <= '9' && ns < INT64_MAX / 10) {
+                ns = ns * 10 + (*v++ - '0');
+                digits = true;
+            }
+            if (digits) {
+                uint64_t us = now > ns ? (uint64_t)(now - ns) / 1000 : 0;
+                atomic_fetch_add_explicit(&st.lat[lat_bucket(us)], 1, memory_order_relaxed);
+                atomic_fetch_add(&st.lat_count, 1);
+                uint64_t prev = atomic_load(&st.lat_max_us);
+                while (prev < us && !atomic_compare_exchange_weak(&st.lat_max_us, &prev, us))
+                    ;
+            }
+        }
+        q = memmem(q + klen, (size_t)(end - (q + klen)), key, klen);
+    }
+}
+
+static void store_max(atomic_llong *a, long long t)
+{
+    long long prev = atomic_load(a);
+    while (prev < t && !atomic_compare_exchange_weak(a, &prev, t))
+        ;
+}
+
+/* The counters as one JSON object (json) or key=value line; returns the length. */
+static int format_stats(char *out, size_t cap, bool json)
+{
+    unsigned long long req = atomic_load(&st.requests), rec = atomic_load(&st.records),
+                       by = atomic_load(&st.bytes), dec = atomic_load(&st.decoded),
+                       bad = atomic_load(&st.bad), lreq = atomic_load(&st.loki_requests),
+                       lrec = atomic_load(&st.loki_records), lc = atomic_load(&st.lat_count),
+                       p50 = lat_percentile(0.50), p99 = lat_percentile(0.99),
+                       mx = atomic_load(&st.lat_max_us);
+    long long f = atomic_load(&st.first_ns), l = atomic_load(&st.last_ns),
+              ll = atomic_load(&st.loki_last_ns);
+    int n;
+    if (json)
+        n = snprintf(out, cap,
+                     "{\"requests\":%llu,\"records\":%llu,\"bytes\":%llu,\"decoded_bytes\":%llu,"
+                     "\"bad_requests\":%llu,\"first_ns\":%lld,\"last_ns\":%lld,"
+                     "\"loki_requests\":%llu,\"loki_records\":%llu,\"loki_last_ns\":%lld,"
+                     "\"lat_count\":%llu,\"lat_p50_us\":%llu,\"lat_p99_us\":%llu,"
+                     "\"lat_max_us\":%llu}\n",
+                     req, rec, by, dec, bad, f, l, lreq, lrec, ll, lc, p50, p99, mx);
+    else
+        n = snprintf(out, cap,
+                     "requests=%llu records=%llu bytes=%llu decoded_bytes=%llu bad_requests=%llu "
+                     "first_ns=%lld last_ns=%lld loki_requests=%llu loki_records=%llu "
+                     "loki_last_ns=%lld lat_count=%llu lat_p50_us=%llu lat_p99_us=%llu "
+                     "lat_max_us=%llu\n",
+                     req, rec, by, dec, bad, f, l, lreq, lrec, ll, lc, p50, p99, mx);
+    return n < 0 ? 0 : (size_t)n >= cap ? (int)cap - 1 : n;
+}
+
 static enum MHD_Result send_stats(struct MHD_Connection *conn)
 {
-    char body[512];
-    int n = snprintf(body, sizeof(body),
-                     "{\"requests\":%llu,\"records\":%llu,\"bytes\":%llu,\"decoded_bytes\":%llu,"
-                     "\"bad_requests\":%llu,\"first_ns\":%lld,\"last_ns\":%lld}\n",
-                     atomic_load(&st.requests), atomic_load(&st.records), atomic_load(&st.bytes),
-                     atomic_load(&st.decoded), atomic_load(&st.bad), atomic_load(&st.first_ns),
-                     atomic_load(&st.last_ns));
+    char body[1024];
+    int n = format_stats(body, sizeof(body), true);
     struct MHD_Response *r =
         MHD_create_response_from_buffer((size_t)n, body, MHD_RESPMEM_MUST_COPY);
     if (!r)
@@ -256,23 +438,34 @@ static enum MHD_Result finish_post(struct MHD_Connection *conn, struct req *q)
         }
         data = plain;
     }
-    long long cnt = data ? count_records(data, len) : 0;
+    static const char streams[] = "{\"streams\"";
+    bool loki = q->loki ||
+                (data && len >= sizeof(streams) - 1 && !memcmp(data, streams, sizeof(streams) - 1));
+    long long cnt = !data ? 0 : loki ? count_loki(data, len) : count_records(data, len);
+    int64_t t = now_real();
+    if (cnt > 0)
+        record_latency(data, len, t);
     free(plain);
     if (cnt < 0) {
         atomic_fetch_add(&st.bad, 1);
         return MHD_queue_response(conn, MHD_HTTP_BAD_REQUEST, bad_resp);
     }
     atomic_fetch_add(&st.decoded, len);
+    if (loki)
+        atomic_fetch_add(&st.loki_requests, 1);
     if (cnt > 0) {
-        int64_t t = now_real();
         long long zero = 0;
         atomic_compare_exchange_strong(&st.first_ns, &zero, t);
-        long long prev = atomic_load(&st.last_ns);
-        while (prev < t && !atomic_compare_exchange_weak(&st.last_ns, &prev, t))
-            ;
-        atomic_fetch_add(&st.records, (unsigned long long)cnt);
+        store_max(&st.last_ns, t);
+        if (loki) {
+            store_max(&st.loki_last_ns, t);
+            atomic_fetch_add(&st.loki_records, (unsigned long long)cnt);
+        } else {
+            atomic_fetch_add(&st.records, (unsigned long long)cnt);
+        }
     }
-    return MHD_queue_response(conn, MHD_HTTP_OK, ok_resp);
+    /* Loki answers 204 to a push; the sink should see what it would in production. */
+    return MHD_queue_response(conn, loki ? MHD_HTTP_NO_CONTENT : MHD_HTTP_OK, ok_resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -289,6 +482,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         q->post = !strcmp(method, "POST") || !strcmp(method, "PUT");
         const char *ce = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Encoding");
         q->gzip = ce && !strcasecmp(ce, "gzip");
+        q->loki = ends_with(url, LS_LOKI_PATH);
         *con_cls = q;
         return MHD_YES;
     }
@@ -400,11 +594,9 @@ int main(int argc, char **argv)
     int sig = 0;
     sigwait(&set, &sig);
     MHD_stop_daemon(d);
-    printf("requests=%llu records=%llu bytes=%llu decoded_bytes=%llu bad_requests=%llu "
-           "first_ns=%lld last_ns=%lld\n",
-           atomic_load(&st.requests), atomic_load(&st.records), atomic_load(&st.bytes),
-           atomic_load(&st.decoded), atomic_load(&st.bad), atomic_load(&st.first_ns),
-           atomic_load(&st.last_ns));
+    char line[1024];
+    format_stats(line, sizeof(line), false);
+    fputs(line, stdout);
     fflush(stdout);
     MHD_destroy_response(ok_resp);
     MHD_destroy_response(bad_resp);
