@@ -173,6 +173,8 @@ static int seal(struct worker *w, struct ls_batch *b)
             w->gz = ls_gzip_create(s->cfg.compression_level);
         if (!w->gz || ls_gzip_compress(w->gz, b->body.data, b->body.len, &b->wire) != 0)
             return -1;
+        /* Only the compressed bytes go out; a split re-encodes from the events. */
+        ls_buf_free(&b->body);
     }
     return 0;
 }
@@ -228,6 +230,13 @@ static long batch_for(struct worker *w, struct ls_event *ev)
         close_open(w, oldest, FLUSH_EVENTS);
     }
     struct ls_batch *b = open_batch(w);
+    if (b) {
+        /* The batch's age counts from when its first record arrived, not from when the worker
+           got to it, so queueing never adds to the promised batch timeout. */
+        int64_t waited_ms = (ls_time_now_ns() - ev->recv_ns) / 1000000;
+        if (waited_ms > 0)
+            b->opened_ms -= waited_ms;
+    }
     if (!b || (key && !(b->partition = strdup(key)))) {
         batch_free(b);
         return -1;

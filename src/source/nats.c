@@ -94,11 +94,14 @@ int ls_nats_config_read(const struct ls_env *env, struct ls_nats_config *c,
     if (c->queue && (strpbrk(c->queue, " \t\r\n") != NULL))
         ls_problems_add(problems, "QUEUE: a queue group name cannot contain white space");
     uint64_t v;
-    if (ls_env_uint(env, "LOGSHIP_NATS_PENDING_MSGS", 1000000, 1000, INT32_MAX, &v, err,
+    /* The client's buffer absorbs bursts the pipeline cannot take at once. Bounded by bytes
+       first: a Fly log shipper often runs in 256 MB, and a larger buffer there means an OOM
+       kill instead of counted slow-consumer drops. */
+    if (ls_env_uint(env, "LOGSHIP_NATS_PENDING_MSGS", 500000, 1000, INT32_MAX, &v, err,
                     sizeof(err)) != 0)
         ls_problems_add(problems, "%s", err);
     c->pending_msgs = (int64_t)v;
-    if (ls_env_size(env, "LOGSHIP_NATS_PENDING_BYTES", 256ULL << 20, &v, err, sizeof(err)) != 0)
+    if (ls_env_size(env, "LOGSHIP_NATS_PENDING_BYTES", 64ULL << 20, &v, err, sizeof(err)) != 0)
         ls_problems_add(problems, "%s", err);
     else if (v < 65536 || v > INT32_MAX)
         ls_problems_add(problems, "LOGSHIP_NATS_PENDING_BYTES: must be between 64KiB and 2GiB");

@@ -51,6 +51,8 @@ class Test(unittest.TestCase):
         ls.assert_clean(self)
         dup = self._assert_all_once_or_more(sent, "after the outage")
         self.assertEqual(dup, 0, "duplicates without any crash")
+        print("outage with buffer: %d sent, %d delivered, %d duplicated, 0 dropped" %
+              (len(sent), len(sent) + dup, dup))
 
     def test_kill_9_then_restart_delivers_everything_buffered(self):
         self.rx.respond = lambda req: {"status": 503}

@@ -42,6 +42,8 @@ class Test(unittest.TestCase):
         ls.assert_clean(self)
         self.assertEqual(delivered + dropped, len(sent), "loss differs from the counter")
         self.assertGreater(delivered, 0)
+        print("outage without buffer: %d sent, %d delivered, %d dropped (counted)" %
+              (len(sent), delivered, dropped))
 
     def test_huge_and_garbage_responses(self):
         big = "x" * (8 << 20)
