@@ -43,21 +43,7 @@ static int common_request(struct ls_sink *s, const struct ls_batch *b, struct ls
     return ls_kind_common_request(s, s->ctx, req);
 }
 
-static void common_describe(const struct ls_sink *s)
-{
-    ls_kind_common_describe(s, s->ctx);
-}
-
 /* Works for every ctx here: each one starts with struct ls_kind_common. */
-static void common_destroy(struct ls_sink *s)
-{
-    struct ls_kind_common *c = s->ctx;
-    if (!c)
-        return;
-    ls_kind_common_free(c);
-    free(c);
-    s->ctx = NULL;
-}
 
 /* -- appsignal ------------------------------------------------------------------------------ */
 
@@ -96,14 +82,14 @@ const struct ls_sink_kind ls_kind_appsignal = {
     .configure = common_configure,
     .encode = appsignal_encode,
     .request = appsignal_request,
-    .describe = common_describe,
-    .destroy = common_destroy,
+    .describe = ls_kind_plain_describe,
+    .destroy = ls_kind_plain_destroy,
 };
 
 /* -- openobserve ---------------------------------------------------------------------------- */
 
 struct openobserve {
-    struct ls_kind_common c; /* first: common_destroy frees it */
+    struct ls_kind_common c; /* first: ls_kind_plain_destroy frees it */
     char *auth;              /* "Authorization: Basic ..." */
 };
 
@@ -182,7 +168,7 @@ static void openobserve_destroy(struct ls_sink *s)
         OPENSSL_cleanse(o->auth, strlen(o->auth));
         free(o->auth);
     }
-    common_destroy(s);
+    ls_kind_plain_destroy(s);
 }
 
 const struct ls_sink_kind ls_kind_openobserve = {
@@ -193,7 +179,7 @@ const struct ls_sink_kind ls_kind_openobserve = {
     .configure = openobserve_configure,
     .encode = common_encode,
     .request = openobserve_request,
-    .describe = common_describe,
+    .describe = ls_kind_plain_describe,
     .destroy = openobserve_destroy,
 };
 
@@ -202,7 +188,7 @@ const struct ls_sink_kind ls_kind_openobserve = {
 enum uptrace_codec { UPTRACE_JSON, UPTRACE_TEXT, UPTRACE_RAW_MESSAGE };
 
 struct uptrace {
-    struct ls_kind_common c; /* first: common_destroy frees it */
+    struct ls_kind_common c; /* first: ls_kind_plain_destroy frees it */
     enum uptrace_codec codec;
 };
 
@@ -292,5 +278,5 @@ const struct ls_sink_kind ls_kind_uptrace = {
     .encode = uptrace_encode,
     .request = uptrace_request,
     .describe = uptrace_describe,
-    .destroy = common_destroy,
+    .destroy = ls_kind_plain_destroy,
 };

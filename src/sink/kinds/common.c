@@ -202,3 +202,43 @@ void ls_kind_common_describe(const struct ls_sink *s, const struct ls_kind_commo
     if (c->url_masked)
         printf("  url: %s\n", c->url_masked);
 }
+
+void ls_kind_plain_describe(const struct ls_sink *s)
+{
+    ls_kind_common_describe(s, s->ctx);
+}
+
+void ls_kind_plain_destroy(struct ls_sink *s)
+{
+    struct ls_kind_common *c = s->ctx;
+    if (!c)
+        return;
+    ls_kind_common_free(c);
+    free(c);
+    s->ctx = NULL;
+}
+
+char *ls_kind_url_join(const char *url, const char *path)
+{
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        n--;
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    if (ls_buf_append(&b, url, n) != 0 || ls_buf_puts(&b, path) != 0) {
+        ls_buf_free(&b);
+        return NULL;
+    }
+    return ls_buf_steal(&b, NULL);
+}
+
+bool ls_kind_url_has_userinfo(const char *url)
+{
+    CURLU *u = curl_url();
+    char *user = NULL;
+    bool has = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+               curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user;
+    curl_free(user);
+    curl_url_cleanup(u);
+    return has;
+}

@@ -10,6 +10,8 @@
 
 #include "sink/sink_int.h"
 
+#include <stdbool.h>
+
 struct ls_env;
 struct ls_problems;
 struct ls_parser;
@@ -38,5 +40,13 @@ int ls_kind_encode_record(struct ls_sink *s, struct ls_kind_common *c, struct ls
                           struct ls_buf *out);
 /* --check lines for a row: URL (credentials masked) and every variable (secrets masked). */
 void ls_kind_common_describe(const struct ls_sink *s, const struct ls_kind_common *c);
+
+/* describe/destroy for kinds whose ctx is a bare struct ls_kind_common (vtable-ready). */
+void ls_kind_plain_describe(const struct ls_sink *s);
+void ls_kind_plain_destroy(struct ls_sink *s);
+/* url with trailing slashes removed and path appended (Vector's append_path); new string. */
+char *ls_kind_url_join(const char *url, const char *path);
+/* True when the URL carries user[:password]@ (a second credential beside the sink's auth). */
+bool ls_kind_url_has_userinfo(const char *url);
 
 #endif

@@ -60,21 +60,6 @@ static int dd_classify(struct ls_sink *s, const struct ls_response *r)
     return -1;
 }
 
-static void dd_describe(const struct ls_sink *s)
-{
-    ls_kind_common_describe(s, s->ctx);
-}
-
-static void dd_destroy(struct ls_sink *s)
-{
-    struct ls_kind_common *c = s->ctx;
-    if (!c)
-        return;
-    ls_kind_common_free(c);
-    free(c);
-    s->ctx = NULL;
-}
-
 const struct ls_sink_kind ls_kind_datadog = {
     .name = "datadog",
     .needs_parser = true,
@@ -85,6 +70,6 @@ const struct ls_sink_kind ls_kind_datadog = {
     .encode = dd_encode,
     .request = dd_request,
     .classify = dd_classify,
-    .describe = dd_describe,
-    .destroy = dd_destroy,
+    .describe = ls_kind_plain_describe,
+    .destroy = ls_kind_plain_destroy,
 };

@@ -172,30 +172,6 @@ static int replace_url(struct ls_sink *s, struct es_ctx *x, const char *url)
 }
 
 /* url with trailing slashes removed and BULK_PATH appended (Vector's base URL handling). */
-static char *bulk_url(const char *url)
-{
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        n--;
-    struct ls_buf b;
-    ls_buf_init(&b, 0);
-    if (ls_buf_append(&b, url, n) != 0 || ls_buf_puts(&b, BULK_PATH) != 0) {
-        ls_buf_free(&b);
-        return NULL;
-    }
-    return ls_buf_steal(&b, NULL);
-}
-
-static bool has_userinfo(const char *url)
-{
-    CURLU *u = curl_url();
-    char *user = NULL;
-    bool has = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-               curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user;
-    curl_free(user);
-    curl_url_cleanup(u);
-    return has;
-}
 
 /* Row convention for es_bulk rows: vars[0] the base URL, vars[1] the index (presets_es.c). */
 static int es_configure(struct ls_sink *s, const struct ls_env *env, struct ls_problems *p)
@@ -207,12 +183,13 @@ static int es_configure(struct ls_sink *s, const struct ls_env *env, struct ls_p
     const struct ls_preset_var *v = s->preset->vars;
     x->index_var = v[1].name;
     const char *index = ls_env_get(env, v[1].name);
-    if (rc == 0 && has_userinfo(x->c.url)) {
+    if (rc == 0 && ls_kind_url_has_userinfo(x->c.url)) {
         ls_problems_add(p, "%s: %s must not hold credentials (user:password@)", s->name, v[0].name);
         rc = -1;
     }
     if (rc == 0) {
-        char *u = bulk_url(x->c.url), *m = bulk_url(x->c.url_masked);
+        char *u = ls_kind_url_join(x->c.url, BULK_PATH),
+             *m = ls_kind_url_join(x->c.url_masked, BULK_PATH);
         free(x->c.url);
         free(x->c.url_masked);
         x->c.url = u;

@@ -100,21 +100,6 @@ static int hec_request(struct ls_sink *s, const struct ls_batch *b, struct ls_re
     return ls_kind_common_request(s, s->ctx, req);
 }
 
-static void hec_describe(const struct ls_sink *s)
-{
-    ls_kind_common_describe(s, s->ctx);
-}
-
-static void hec_destroy(struct ls_sink *s)
-{
-    struct ls_kind_common *c = s->ctx;
-    if (!c)
-        return;
-    ls_kind_common_free(c);
-    free(c);
-    s->ctx = NULL;
-}
-
 const struct ls_sink_kind ls_kind_hec = {
     .name = "hec",
     .needs_parser = true,
@@ -124,6 +109,6 @@ const struct ls_sink_kind ls_kind_hec = {
     .configure = hec_configure,
     .encode = hec_encode,
     .request = hec_request,
-    .describe = hec_describe,
-    .destroy = hec_destroy,
+    .describe = ls_kind_plain_describe,
+    .destroy = ls_kind_plain_destroy,
 };

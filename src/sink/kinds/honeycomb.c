@@ -128,11 +128,6 @@ static int hc_items(struct ls_sink *s, const struct ls_batch *b, const struct ls
     return 0;
 }
 
-static void hc_describe(const struct ls_sink *s)
-{
-    ls_kind_common_describe(s, s->ctx);
-}
-
 static void hc_destroy(struct ls_sink *s)
 {
     struct hc_ctx *x = s->ctx;
@@ -156,6 +151,6 @@ const struct ls_sink_kind ls_kind_honeycomb = {
     .items = hc_items,
     /* A 100 KB batch holds at most a few thousand events of ~50 status bytes each. */
     .response_keep = 1 << 20,
-    .describe = hc_describe,
+    .describe = ls_kind_plain_describe,
     .destroy = hc_destroy,
 };

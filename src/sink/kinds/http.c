@@ -76,21 +76,6 @@ static int http_request(struct ls_sink *s, const struct ls_batch *b, struct ls_r
     return ls_kind_common_request(s, s->ctx, req);
 }
 
-static void http_describe(const struct ls_sink *s)
-{
-    ls_kind_common_describe(s, s->ctx);
-}
-
-static void http_destroy(struct ls_sink *s)
-{
-    struct ls_kind_common *c = s->ctx;
-    if (!c)
-        return;
-    ls_kind_common_free(c);
-    free(c);
-    s->ctx = NULL;
-}
-
 const struct ls_sink_kind ls_kind_http = {
     .name = "http",
     .prefix = "[",
@@ -99,6 +84,6 @@ const struct ls_sink_kind ls_kind_http = {
     .configure = http_configure,
     .encode = http_encode,
     .request = http_request,
-    .describe = http_describe,
-    .destroy = http_destroy,
+    .describe = ls_kind_plain_describe,
+    .destroy = ls_kind_plain_destroy,
 };

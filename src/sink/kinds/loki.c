@@ -376,30 +376,6 @@ static char *basic_auth(const char *user, const char *pass)
 }
 
 /* url with trailing slashes removed and PUSH_PATH appended (Vector's UriSerde::append_path). */
-static char *push_url(const char *url)
-{
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        n--;
-    struct ls_buf b;
-    ls_buf_init(&b, 0);
-    if (ls_buf_append(&b, url, n) != 0 || ls_buf_puts(&b, PUSH_PATH) != 0) {
-        ls_buf_free(&b);
-        return NULL;
-    }
-    return ls_buf_steal(&b, NULL);
-}
-
-static bool has_userinfo(const char *url)
-{
-    CURLU *u = curl_url();
-    char *user = NULL;
-    bool has = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-               curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK && user;
-    curl_free(user);
-    curl_url_cleanup(u);
-    return has;
-}
 
 /* Row convention for the Loki kinds: vars[0] the base URL, vars[1] the user, vars[2] the
    password (presets_loki.c). */
@@ -415,13 +391,14 @@ static int loki_configure_as(struct ls_sink *s, const struct ls_env *env, struct
     ls_buf_init(&x->value, 0);
     int rc = ls_kind_common_init(s, env, p, &x->c);
     const struct ls_preset_var *v = s->preset->vars;
-    if (rc == 0 && has_userinfo(x->c.url)) {
+    if (rc == 0 && ls_kind_url_has_userinfo(x->c.url)) {
         ls_problems_add(p, "%s: %s must not hold credentials (user:password@); use %s and %s",
                         s->name, v[0].name, v[1].name, v[2].name);
         rc = -1;
     }
     if (rc == 0) {
-        char *url = push_url(x->c.url), *masked = push_url(x->c.url_masked);
+        char *url = ls_kind_url_join(x->c.url, PUSH_PATH),
+             *masked = ls_kind_url_join(x->c.url_masked, PUSH_PATH);
         free(x->c.url);
         free(x->c.url_masked);
         x->c.url = url;
