@@ -96,7 +96,7 @@ int ls_config_read(const struct ls_env *env, struct ls_config *c, struct ls_prob
         ls_problems_add(problems, "%s", err);
     else if (c->max_record_bytes < 1024)
         ls_problems_add(problems, "LOGSHIP_MAX_RECORD_BYTES: must be at least 1KiB");
-    if (ls_env_uint(env, "LOGSHIP_INTAKE_QUEUE", 65536, 16, 10000000, &c->intake_queue, err,
+    if (ls_env_uint(env, "LOGSHIP_INTAKE_QUEUE", 8192, 16, 10000000, &c->intake_queue, err,
                     sizeof(err)) != 0)
         ls_problems_add(problems, "%s", err);
     c->buffer_dir = ls_env_get(env, "LOGSHIP_BUFFER_DIR");

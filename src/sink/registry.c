@@ -79,6 +79,33 @@ static int add_sink(struct ls_sink_list *out, struct ls_sink *s, const struct ls
     return 0;
 }
 
+/* True when another row declares the variable too (AWS_REGION serves S3 and CloudWatch). */
+static bool shared_var(const struct ls_preset *row, const char *name)
+{
+    const struct ls_preset *p;
+    for (size_t i = 0; (p = ls_preset_get(i)) != NULL; i++)
+        for (const struct ls_preset_var *v = p->vars; p != row && v->name; v++)
+            if (strcmp(v->name, name) == 0)
+                return true;
+    return false;
+}
+
+/* A provider that is off although one of its own optional variables is set was most likely
+   meant to be on: say so, naming what is missing (a warning: the provider stays off). */
+static void warn_if_half_set(const struct ls_preset *row, const struct ls_env *env)
+{
+    const char *set = NULL, *missing = NULL;
+    for (const struct ls_preset_var *v = row->vars; v->name; v++) {
+        bool trigger = v->flags & (LS_VAR_REQUIRED | LS_VAR_ONE_OF);
+        if (!trigger && !set && ls_preset_value(env, v) && !shared_var(row, v->name))
+            set = v->name;
+        if (trigger && !missing)
+            missing = v->name;
+    }
+    if (set && missing)
+        LS_WARN("%s: %s is set but %s is not, so %s is off", row->name, set, missing, row->name);
+}
+
 static int add_preset(struct ls_sink_list *out, const struct ls_preset *row,
                       const struct ls_env *env, struct ls_problems *problems,
                       struct ls_problems *broken)
@@ -87,6 +114,7 @@ static int add_preset(struct ls_sink_list *out, const struct ls_preset *row,
     ls_problems_init(&p);
     enum ls_activation a = ls_preset_activation(row, env, &p);
     if (a == LS_PRESET_OFF) {
+        warn_if_half_set(row, env);
         ls_problems_free(&p);
         return 0;
     }
