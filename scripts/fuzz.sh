@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target in tests/fuzz/ (clang, with ASan + UBSan) and runs each one for
 # the given number of seconds (default 60) on a copy of its seed corpus in tests/fuzz/corpus/.
-# The short run (20 s each) is part of scripts/test.sh; run longer by hand: scripts/fuzz.sh 600
+# The short run (10 s each) is part of scripts/test.sh; run longer by hand: scripts/fuzz.sh 600
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -10,13 +10,20 @@ mkdir -p "$out"
 flags=$(pkg-config --cflags libnats json-c libcurl libdeflate libmicrohttpd openssl zlib libpcre2-8)
 libs=$(pkg-config --libs libnats json-c libcurl libdeflate libmicrohttpd openssl zlib libpcre2-8)
 srcs=$(git ls-files 'src/*.c' | grep -v '^src/main.c$')
+cflags="-std=c11 -D_GNU_SOURCE -DLOGSHIP_VERSION=\"fuzz\" -g -O1 -fno-sanitize-recover=all -Isrc $flags"
+# The library sources are compiled once (instrumented, not linked with the fuzzer's main) and
+# shared by every target, two at a time.
+mkdir -p "$out/obj"
+printf '%s\n' $srcs | xargs -P "$(nproc 2>/dev/null || echo 2)" -I{} sh -c \
+  'o="$1/obj/$(echo "$2" | tr / _).o"; clang $3 -fsanitize=fuzzer-no-link,address,undefined -c "$2" -o "$o"' \
+  _ "$out" {} "$cflags"
+objs=$(for f in $srcs; do printf '%s/obj/%s.o ' "$out" "$(echo "$f" | tr / _)"; done)
 for target in tests/fuzz/fuzz_*.c; do
   name=$(basename "$target" .c)
   corpus=tests/fuzz/corpus/${name#fuzz_}
   exe=$out/$name
-  clang -std=c11 -D_GNU_SOURCE -DLOGSHIP_VERSION='"fuzz"' -g -O1 \
-    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc $flags \
-    "$target" $srcs $libs -lpthread -lm -o "$exe"
+  # shellcheck disable=SC2086
+  clang $cflags -fsanitize=fuzzer,address,undefined "$target" $objs $libs -lpthread -lm -o "$exe"
   work=$(mktemp -d)
   [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
   echo "== fuzz $name for ${seconds}s =="
