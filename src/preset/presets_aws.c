@@ -63,7 +63,7 @@ static const struct ls_preset aws_s3 = {
 /* Part 2 §6. The region and credentials are shared with aws_s3, so only the group name switches
    the sink on; the cloudwatch kind reports the others missing with the row's message. */
 static const struct ls_preset aws_cloudwatch = {
-    .name = "cloudwatch",
+    .name = "aws_cloudwatch",
     .env_name = "AWS_CLOUDWATCH",
     .kind = "cloudwatch",
     .doc = "AWS CloudWatch Logs: PutLogEvents (SigV4) to the group, one stream per <app>/<host>.",

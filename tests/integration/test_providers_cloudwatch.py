@@ -314,7 +314,7 @@ class Test(unittest.TestCase):
     def test_cloudwatch_activation_on(self):
         p = self.check(self.env())
         self.assertEqual(p.returncode, 0, p.stdout_text + p.stderr_text)
-        self.assertIn("sink cloudwatch (kind cloudwatch)", p.stdout_text)
+        self.assertIn("sink aws_cloudwatch (kind cloudwatch)", p.stdout_text)
 
     def test_cloudwatch_activation_off_with_only_shared_aws_variables(self):
         # The S3 provider's users set the same AWS_* variables: that alone is not CloudWatch.
@@ -327,14 +327,14 @@ class Test(unittest.TestCase):
         p = self.check({"CLOUDWATCH_LOG_GROUP_NAME": GROUP})
         self.assertEqual(p.returncode, 1)
         for var in ("AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-            self.assertIn("cloudwatch: %s is not set (CLOUDWATCH_LOG_GROUP_NAME is)" % var,
+            self.assertIn("aws_cloudwatch: %s is not set (CLOUDWATCH_LOG_GROUP_NAME is)" % var,
                           p.stdout_text)
 
     def test_cloudwatch_activation_invalid_region_and_group(self):
         p = self.check(self.env(AWS_REGION="us east 1", CLOUDWATCH_LOG_GROUP_NAME="a b"))
         self.assertEqual(p.returncode, 1)
-        self.assertIn('cloudwatch: AWS_REGION: "us east 1" is not an AWS region', p.stdout_text)
-        self.assertIn('cloudwatch: CLOUDWATCH_LOG_GROUP_NAME: "a b" is not a log group name',
+        self.assertIn('aws_cloudwatch: AWS_REGION: "us east 1" is not an AWS region', p.stdout_text)
+        self.assertIn('aws_cloudwatch: CLOUDWATCH_LOG_GROUP_NAME: "a b" is not a log group name',
                       p.stdout_text)
 
     def test_cloudwatch_china_region_endpoint(self):
