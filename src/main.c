@@ -192,7 +192,8 @@ static int start(struct app *a)
             return -1;
         }
     }
-    a->intake = ls_intake_create(a->cfg.intake_queue, a->cfg.max_record_bytes, &a->sinks);
+    a->intake = ls_intake_create(a->cfg.intake_queue, a->cfg.max_record_bytes, a->cfg.parse_threads,
+                                 &a->sinks);
     if (a->intake)
         ls_intake_set_canary(a->intake, a->canary);
     if (!a->intake || ls_intake_start(a->intake) != 0) {

@@ -19,6 +19,7 @@ static const char *const global_vars[] = {
     "LOGSHIP_SHUTDOWN_TIMEOUT",
     "LOGSHIP_MAX_RECORD_BYTES",
     "LOGSHIP_INTAKE_QUEUE",
+    "LOGSHIP_PARSE_THREADS",
     "LOGSHIP_LOG_LEVEL",
     "LOGSHIP_NATS_PENDING_MSGS",
     "LOGSHIP_NATS_PENDING_BYTES",
@@ -98,6 +99,9 @@ int ls_config_read(const struct ls_env *env, struct ls_config *c, struct ls_prob
         ls_problems_add(problems, "LOGSHIP_MAX_RECORD_BYTES: must be at least 1KiB");
     if (ls_env_uint(env, "LOGSHIP_INTAKE_QUEUE", 8192, 16, 10000000, &c->intake_queue, err,
                     sizeof(err)) != 0)
+        ls_problems_add(problems, "%s", err);
+    if (ls_env_uint(env, "LOGSHIP_PARSE_THREADS", 1, 1, 64, &c->parse_threads, err, sizeof(err)) !=
+        0)
         ls_problems_add(problems, "%s", err);
     c->buffer_dir = ls_env_get(env, "LOGSHIP_BUFFER_DIR");
     if (c->buffer_dir && !*c->buffer_dir)

@@ -19,6 +19,7 @@ struct ls_config {
     uint64_t shutdown_timeout_ms; /* LOGSHIP_SHUTDOWN_TIMEOUT */
     uint64_t max_record_bytes;    /* LOGSHIP_MAX_RECORD_BYTES */
     uint64_t intake_queue;        /* LOGSHIP_INTAKE_QUEUE (messages) */
+    uint64_t parse_threads;       /* LOGSHIP_PARSE_THREADS */
     const char *buffer_dir;       /* LOGSHIP_BUFFER_DIR, or NULL: per-sink durable buffers */
     uint64_t buffer_max_bytes;    /* LOGSHIP_BUFFER_MAX_BYTES, per sink */
     const char *buffer_fsync;     /* LOGSHIP_BUFFER_FSYNC: always | interval:<ms> | never */

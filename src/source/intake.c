@@ -29,7 +29,12 @@ struct raw_msg {
     char data[];
 };
 
-struct ls_intake {
+/*
+ * A lane: one ring and the one thread that parses it. Payloads are spread over the lanes by
+ * subject, so records of one Fly instance stay in order, while several cores parse.
+ */
+struct lane {
+    struct ls_intake *in;
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
     struct raw_msg **ring;
@@ -40,34 +45,70 @@ struct ls_intake {
     bool deep;    /* ... until the next payload, not just until a chunk */
     pthread_t thread;
     struct ls_parser *parser;
+    struct ls_event_ack *current_ack; /* of the message being parsed (this lane's thread) */
+    struct ls_parse_stats stats;      /* this lane's thread only */
+};
+
+struct ls_intake {
+    struct lane *lanes;
+    size_t n_lanes;
     const struct ls_sink_list *sinks;
     struct ls_canary *canary;
-    struct ls_event_ack *current_ack; /* of the message being parsed (parse thread) */
-    struct ls_parse_stats stats;      /* parse thread only */
-
     struct ls_counter *received, *received_bytes, *events, *parse_errors, *empty, *empty_arrays,
         *truncated, *unrouted, *dropped;
 };
 
-struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes,
+static int lane_init(struct lane *l, struct ls_intake *in, size_t capacity, size_t max_record)
+{
+    l->in = in;
+    l->cap = capacity ? capacity : 1;
+    l->ring = calloc(l->cap, sizeof(*l->ring));
+    l->parser = ls_parser_create(max_record);
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&l->not_empty, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_cond_init(&l->not_full, NULL);
+    return l->ring && l->parser ? 0 : -1;
+}
+
+static void lane_free(struct lane *l)
+{
+    if (!l->in)
+        return;
+    for (size_t i = 0; l->ring && i < l->count; i++) {
+        struct raw_msg *m = l->ring[(l->head + i) % l->cap];
+        if (m->ack) {
+            atomic_store(&m->ack->veto, true);
+            ls_event_ack_unref(m->ack);
+        }
+        free(m);
+    }
+    free(l->ring);
+    ls_parser_destroy(l->parser);
+    pthread_mutex_destroy(&l->lock);
+    pthread_cond_destroy(&l->not_empty);
+    pthread_cond_destroy(&l->not_full);
+}
+
+struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes, size_t threads,
                                    const struct ls_sink_list *sinks)
 {
     struct ls_intake *in = calloc(1, sizeof(*in));
     if (!in)
         return NULL;
-    in->cap = capacity ? capacity : 1;
-    in->ring = calloc(in->cap, sizeof(*in->ring));
-    in->parser = ls_parser_create(max_record_bytes);
+    in->n_lanes = threads ? threads : 1;
+    in->lanes = calloc(in->n_lanes, sizeof(*in->lanes));
     in->sinks = sinks;
-    pthread_mutex_init(&in->lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&in->not_empty, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_cond_init(&in->not_full, NULL);
-    if (!in->ring || !in->parser) {
-        ls_intake_destroy(in);
+    for (size_t i = 0; in->lanes && i < in->n_lanes; i++)
+        if (lane_init(&in->lanes[i], in, capacity / in->n_lanes, max_record_bytes) != 0) {
+            ls_intake_destroy(in);
+            return NULL;
+        }
+    if (!in->lanes) {
+        free(in);
         return NULL;
     }
     in->received =
@@ -96,22 +137,21 @@ void ls_intake_destroy(struct ls_intake *in)
 {
     if (!in)
         return;
-    if (in->ring) {
-        for (size_t i = 0; i < in->count; i++) {
-            struct raw_msg *m = in->ring[(in->head + i) % in->cap];
-            if (m->ack) {
-                atomic_store(&m->ack->veto, true);
-                ls_event_ack_unref(m->ack);
-            }
-            free(m);
-        }
-        free(in->ring);
-    }
-    ls_parser_destroy(in->parser);
-    pthread_mutex_destroy(&in->lock);
-    pthread_cond_destroy(&in->not_empty);
-    pthread_cond_destroy(&in->not_full);
+    for (size_t i = 0; in->lanes && i < in->n_lanes; i++)
+        lane_free(&in->lanes[i]);
+    free(in->lanes);
     free(in);
+}
+
+/* FNV-1a of the subject: the same Fly instance always lands in the same lane. */
+static struct lane *lane_for(struct ls_intake *in, const char *subject)
+{
+    if (in->n_lanes == 1)
+        return &in->lanes[0];
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)subject; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return &in->lanes[h % in->n_lanes];
 }
 
 int ls_intake_push(struct ls_intake *in, const char *subject, const char *payload, size_t len,
@@ -143,11 +183,12 @@ int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *pa
     m->subject = m->data + len + 1;
     memcpy(m->subject, subject, slen + 1);
 
-    pthread_mutex_lock(&in->lock);
-    while (in->count == in->cap && !in->closed)
-        pthread_cond_wait(&in->not_full, &in->lock);
-    if (in->closed) {
-        pthread_mutex_unlock(&in->lock);
+    struct lane *l = lane_for(in, subject);
+    pthread_mutex_lock(&l->lock);
+    while (l->count == l->cap && !l->closed)
+        pthread_cond_wait(&l->not_full, &l->lock);
+    if (l->closed) {
+        pthread_mutex_unlock(&l->lock);
         if (ack) {
             atomic_store(&ack->veto, true); /* shutting down: let the server redeliver it */
             ls_event_ack_unref(ack);
@@ -156,13 +197,13 @@ int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *pa
         ls_counter_inc(in->dropped);
         return -1;
     }
-    in->ring[(in->head + in->count) % in->cap] = m;
-    in->count++;
-    if (in->waiting && (in->deep || in->count >= WAKE_CHUNK)) {
-        in->waiting = false;
-        pthread_cond_signal(&in->not_empty);
+    l->ring[(l->head + l->count) % l->cap] = m;
+    l->count++;
+    if (l->waiting && (l->deep || l->count >= WAKE_CHUNK)) {
+        l->waiting = false;
+        pthread_cond_signal(&l->not_empty);
     }
-    pthread_mutex_unlock(&in->lock);
+    pthread_mutex_unlock(&l->lock);
     ls_counter_inc(in->received);
     ls_counter_add(in->received_bytes, len);
     return 0;
@@ -176,11 +217,12 @@ int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *pa
  */
 static void route(struct ls_event *ev, void *ctx)
 {
-    struct ls_intake *in = ctx;
+    struct lane *l = ctx;
+    struct ls_intake *in = l->in;
     bool any = false;
     ls_event_release_tree(ev);
-    if (in->current_ack) {
-        ev->ack = in->current_ack;
+    if (l->current_ack) {
+        ev->ack = l->current_ack;
         ls_event_ack_ref(ev->ack);
     }
     if (in->canary && ls_canary_observe(in->canary, ev) && !ls_canary_ship(in->canary)) {
@@ -198,9 +240,10 @@ static void route(struct ls_event *ev, void *ctx)
     ls_event_unref(ev);
 }
 
-static void account(struct ls_intake *in, const struct ls_parse_stats *before)
+static void account(struct lane *l, const struct ls_parse_stats *before)
 {
-    const struct ls_parse_stats *now = &in->stats;
+    struct ls_intake *in = l->in;
+    const struct ls_parse_stats *now = &l->stats;
     ls_counter_add(in->events, now->events - before->events);
     ls_counter_add(in->parse_errors, now->not_json - before->not_json);
     ls_counter_add(in->empty, now->empty - before->empty);
@@ -208,53 +251,54 @@ static void account(struct ls_intake *in, const struct ls_parse_stats *before)
     ls_counter_add(in->truncated, now->truncated - before->truncated);
 }
 
-static void parse_one(struct ls_intake *in, struct raw_msg *m)
+static void parse_one(struct lane *l, struct raw_msg *m)
 {
-    struct ls_parse_stats before = in->stats;
-    in->current_ack = m->ack;
-    if (ls_parse_payload(in->parser, m->subject, m->data, m->len, m->recv_ns, route, in,
-                         &in->stats) < 0) {
+    struct ls_intake *in = l->in;
+    struct ls_parse_stats before = l->stats;
+    l->current_ack = m->ack;
+    if (ls_parse_payload(l->parser, m->subject, m->data, m->len, m->recv_ns, route, l, &l->stats) <
+        0) {
         ls_counter_inc(in->dropped);
         if (m->ack)
             atomic_store(&m->ack->veto, true);
         LS_LOG_EVERY(LS_LOG_ERROR, 10000, "out of memory parsing a payload, dropped subject=%s",
                      m->subject);
     }
-    in->current_ack = NULL;
+    l->current_ack = NULL;
     /* The message's own reference: with no event left (empty, `[]`, all settled) it is done. */
     ls_event_ack_unref(m->ack);
-    if (in->stats.empty != before.empty)
+    if (l->stats.empty != before.empty)
         LS_LOG_EVERY(LS_LOG_WARN, 60000,
                      "empty payload, nothing to ship (counted in logship_empty_payloads_total)"
                      " subject=%s",
                      m->subject);
-    else if (in->stats.empty_array != before.empty_array)
+    else if (l->stats.empty_array != before.empty_array)
         LS_LOG_EVERY(LS_LOG_WARN, 60000,
                      "payload is an empty JSON array, nothing to ship (counted in "
                      "logship_empty_arrays_total) subject=%s",
                      m->subject);
-    else if (in->stats.not_json != before.not_json)
+    else if (l->stats.not_json != before.not_json)
         LS_LOG_EVERY(LS_LOG_WARN, 60000,
                      "payload is not a JSON object, shipped as a raw message (counted in "
                      "logship_parse_errors_total) subject=%s bytes=%zu",
                      m->subject, m->len);
-    account(in, &before);
+    account(l, &before);
 }
 
 static void *parse_main(void *arg)
 {
-    struct ls_intake *in = arg;
+    struct lane *l = arg;                            /* one lane: its ring, its thread */
     pthread_setname_np(pthread_self(), "ls-intake"); /* visible in top -H and /proc */
     struct raw_msg *batch[POP_BATCH];
     bool found = false;
     for (;;) {
-        pthread_mutex_lock(&in->lock);
-        if (in->count == 0 && !in->closed) {
-            in->waiting = true;
-            in->deep = !found;
-            if (in->deep) {
-                while (in->waiting && !in->closed)
-                    pthread_cond_wait(&in->not_empty, &in->lock);
+        pthread_mutex_lock(&l->lock);
+        if (l->count == 0 && !l->closed) {
+            l->waiting = true;
+            l->deep = !found;
+            if (l->deep) {
+                while (l->waiting && !l->closed)
+                    pthread_cond_wait(&l->not_empty, &l->lock);
             } else {
                 struct timespec until;
                 clock_gettime(CLOCK_MONOTONIC, &until);
@@ -263,28 +307,28 @@ static void *parse_main(void *arg)
                     until.tv_sec++;
                     until.tv_nsec -= 1000000000L;
                 }
-                while (in->waiting && !in->closed &&
-                       pthread_cond_timedwait(&in->not_empty, &in->lock, &until) == 0)
+                while (l->waiting && !l->closed &&
+                       pthread_cond_timedwait(&l->not_empty, &l->lock, &until) == 0)
                     ;
             }
-            in->waiting = false;
+            l->waiting = false;
         }
-        size_t n = in->count < POP_BATCH ? in->count : POP_BATCH;
+        size_t n = l->count < POP_BATCH ? l->count : POP_BATCH;
         for (size_t i = 0; i < n; i++) {
-            batch[i] = in->ring[in->head];
-            in->head = (in->head + 1) % in->cap;
+            batch[i] = l->ring[l->head];
+            l->head = (l->head + 1) % l->cap;
         }
-        bool was_full = in->count == in->cap;
-        in->count -= n;
-        bool done = in->closed && in->count == 0 && n == 0;
+        bool was_full = l->count == l->cap;
+        l->count -= n;
+        bool done = l->closed && l->count == 0 && n == 0;
         found = n > 0;
         if (was_full && n)
-            pthread_cond_broadcast(&in->not_full);
-        pthread_mutex_unlock(&in->lock);
+            pthread_cond_broadcast(&l->not_full);
+        pthread_mutex_unlock(&l->lock);
         if (done)
             break;
         for (size_t i = 0; i < n; i++) {
-            parse_one(in, batch[i]);
+            parse_one(l, batch[i]);
             free(batch[i]);
         }
     }
@@ -298,33 +342,46 @@ void ls_intake_set_canary(struct ls_intake *in, struct ls_canary *c)
 
 int ls_intake_start(struct ls_intake *in)
 {
-    if (pthread_create(&in->thread, NULL, parse_main, in) != 0)
-        return -1;
-    in->started = true;
+    for (size_t i = 0; i < in->n_lanes; i++) {
+        struct lane *l = &in->lanes[i];
+        if (pthread_create(&l->thread, NULL, parse_main, l) != 0)
+            return -1;
+        l->started = true;
+    }
     return 0;
 }
 
 void ls_intake_close(struct ls_intake *in)
 {
-    pthread_mutex_lock(&in->lock);
-    in->closed = true;
-    pthread_cond_broadcast(&in->not_empty);
-    pthread_cond_broadcast(&in->not_full);
-    pthread_mutex_unlock(&in->lock);
+    for (size_t i = 0; i < in->n_lanes; i++) {
+        struct lane *l = &in->lanes[i];
+        pthread_mutex_lock(&l->lock);
+        l->closed = true;
+        pthread_cond_broadcast(&l->not_empty);
+        pthread_cond_broadcast(&l->not_full);
+        pthread_mutex_unlock(&l->lock);
+    }
 }
 
 void ls_intake_join(struct ls_intake *in)
 {
-    if (in->started) {
-        pthread_join(in->thread, NULL);
-        in->started = false;
+    for (size_t i = 0; i < in->n_lanes; i++) {
+        struct lane *l = &in->lanes[i];
+        if (l->started) {
+            pthread_join(l->thread, NULL);
+            l->started = false;
+        }
     }
 }
 
 size_t ls_intake_depth(struct ls_intake *in)
 {
-    pthread_mutex_lock(&in->lock);
-    size_t n = in->count;
-    pthread_mutex_unlock(&in->lock);
+    size_t n = 0;
+    for (size_t i = 0; i < in->n_lanes; i++) {
+        struct lane *l = &in->lanes[i];
+        pthread_mutex_lock(&l->lock);
+        n += l->count;
+        pthread_mutex_unlock(&l->lock);
+    }
     return n;
 }

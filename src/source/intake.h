@@ -18,8 +18,10 @@
 struct ls_intake;
 struct ls_sink_list;
 
-/* capacity: messages held between push and parse. NULL on out-of-memory. */
-struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes,
+/* capacity: messages held between push and parse (shared by the lanes); threads: parsing
+   threads ("lanes"), chosen per payload by subject so one instance's records stay in order.
+   NULL on out-of-memory. */
+struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes, size_t threads,
                                    const struct ls_sink_list *sinks);
 void ls_intake_destroy(struct ls_intake *in);
 int ls_intake_start(struct ls_intake *in);
