@@ -44,7 +44,10 @@ struct app {
     struct ls_problems problems;
     struct ls_problems broken; /* names of sinks left off because of their configuration */
     struct ls_intake *intake;
-    struct ls_nats_source *source;
+    struct ls_nats_source *source; /* replaced by the canary's reconnect: see source_lock */
+    /* The admin thread reads `source` for /health while the main thread may replace or stop
+       it; the pointer is only swapped under this lock, and a stopped source is never seen. */
+    pthread_mutex_t source_lock;
     struct ls_stdin_source *input;
     struct ls_admin *admin;
     struct ls_canary *canary;
@@ -84,6 +87,7 @@ static void usage(FILE *out)
 static int health(struct ls_buf *body, void *ctx)
 {
     struct app *a = ctx;
+    pthread_mutex_lock(&a->source_lock);
     bool ok = (a->input_path ? true : ls_nats_healthy(a->source)) && ls_canary_healthy(a->canary);
     ls_buf_printf(body, "{\"status\":\"%s\",", ok ? "ok" : "unavailable");
     if (a->input_path)
@@ -92,6 +96,7 @@ static int health(struct ls_buf *body, void *ctx)
         ls_buf_puts(body, "\"nats\":");
         ls_nats_health_json(a->source, body);
     }
+    pthread_mutex_unlock(&a->source_lock);
     if (a->canary) {
         ls_buf_puts(body, ",\"canary\":");
         ls_canary_health_json(a->canary, body);
@@ -222,16 +227,29 @@ static int start(struct app *a)
     return 0;
 }
 
+/* Takes the source out of /health's sight before it is stopped (health then says 503). */
+static struct ls_nats_source *detach_source(struct app *a)
+{
+    pthread_mutex_lock(&a->source_lock);
+    struct ls_nats_source *s = a->source;
+    a->source = NULL;
+    pthread_mutex_unlock(&a->source_lock);
+    return s;
+}
+
 static void canary_act(struct app *a, enum ls_canary_action act)
 {
     char err[512];
     if (act == LS_CANARY_RESUBSCRIBE) {
         ls_nats_resubscribe(a->source);
     } else if (act == LS_CANARY_RECONNECT) {
-        ls_nats_stop(a->source);
-        a->source = ls_nats_start(&a->nats, a->intake, err, sizeof(err));
-        if (!a->source)
+        ls_nats_stop(detach_source(a));
+        struct ls_nats_source *fresh = ls_nats_start(&a->nats, a->intake, err, sizeof(err));
+        if (!fresh)
             LS_ERROR("canary: reconnect failed: %s", err);
+        pthread_mutex_lock(&a->source_lock);
+        a->source = fresh;
+        pthread_mutex_unlock(&a->source_lock);
     }
 }
 
@@ -270,8 +288,7 @@ static void shutdown_all(struct app *a)
             ls_sink_request_stop(a->sinks.v[i], deadline);
     for (size_t i = 0; i < a->sinks.n; i++)
         ls_sink_join(a->sinks.v[i]);
-    ls_nats_stop(a->source);
-    a->source = NULL;
+    ls_nats_stop(detach_source(a));
     ls_admin_stop(a->admin);
     a->admin = NULL;
 }
@@ -295,6 +312,7 @@ int main(int argc, char **argv)
 {
     struct app a;
     memset(&a, 0, sizeof(a));
+    pthread_mutex_init(&a.source_lock, NULL);
     int check = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--check") == 0) {

@@ -144,12 +144,14 @@ void ls_nats_config_free(struct ls_nats_config *c)
 
 void ls_nats_config_describe(const struct ls_nats_config *c)
 {
-    char m[64];
     struct ls_buf u;
     ls_buf_init(&u, 0);
     ls_mask_url(c->url ? c->url : "", &u);
     printf("nats\n  url: %s\n  user (ORG): %s\n  password (ACCESS_TOKEN): %s\n",
-           u.data ? u.data : "", c->user ? c->user : "", ls_mask(c->password, m, sizeof(m)));
+           u.data ? u.data : "", c->user ? c->user : "",
+           !c->password   ? "(unset)"
+           : *c->password ? "**** (set)"
+                          : "(empty)");
     printf("  subject: %s\n  queue group: %s\n", c->subject ? c->subject : "",
            c->queue ? c->queue : "(none)");
     printf("  pending limits: msgs=%lld bytes=%lld\n", (long long)c->pending_msgs,
@@ -272,15 +274,28 @@ static natsStatus make_options(const struct ls_nats_config *c, struct ls_nats_so
     return st;
 }
 
+static natsSubscription *take_sub(struct ls_nats_source *s)
+{
+    pthread_mutex_lock(&s->lock);
+    natsSubscription *sub = s->sub;
+    s->sub = NULL;
+    pthread_mutex_unlock(&s->lock);
+    return sub;
+}
+
 static natsStatus subscribe(struct ls_nats_source *s)
 {
     natsStatus st;
+    natsSubscription *sub = NULL;
     if (s->queue)
-        st = natsConnection_QueueSubscribe(&s->sub, s->nc, s->subject, s->queue, on_msg, s);
+        st = natsConnection_QueueSubscribe(&sub, s->nc, s->subject, s->queue, on_msg, s);
     else
-        st = natsConnection_Subscribe(&s->sub, s->nc, s->subject, on_msg, s);
+        st = natsConnection_Subscribe(&sub, s->nc, s->subject, on_msg, s);
     if (st == NATS_OK)
-        st = natsSubscription_SetPendingLimits(s->sub, (int)s->pending_msgs, (int)s->pending_bytes);
+        st = natsSubscription_SetPendingLimits(sub, (int)s->pending_msgs, (int)s->pending_bytes);
+    pthread_mutex_lock(&s->lock);
+    s->sub = sub;
+    pthread_mutex_unlock(&s->lock);
     return st;
 }
 
@@ -289,8 +304,7 @@ int ls_nats_resubscribe(struct ls_nats_source *s)
     if (!s || s->cfg->js_stream)
         return -1;
     ls_nats_tick(s);
-    natsSubscription *old = s->sub;
-    s->sub = NULL;
+    natsSubscription *old = take_sub(s);
     s->dropped_seen = 0;
     if (old) {
         natsSubscription_Unsubscribe(old);
@@ -357,7 +371,11 @@ static natsStatus js_bind(struct ls_nats_source *s)
         jsSubOptions_Init(&so);
         so.Stream = c->js_stream;
         so.Consumer = c->js_durable;
-        st = js_PullSubscribe(&s->sub, s->js, s->subject, c->js_durable, NULL, &so, &jerr);
+        natsSubscription *sub = NULL;
+        st = js_PullSubscribe(&sub, s->js, s->subject, c->js_durable, NULL, &so, &jerr);
+        pthread_mutex_lock(&s->lock);
+        s->sub = sub;
+        pthread_mutex_unlock(&s->lock);
     }
     if (st != NATS_OK)
         LS_LOG_EVERY(LS_LOG_ERROR, 10000,
@@ -529,8 +547,7 @@ void ls_nats_pause(struct ls_nats_source *s)
             natsSubscription_WaitForDrainCompletion(s->sub, 5000);
         else
             natsSubscription_Unsubscribe(s->sub);
-        natsSubscription_Destroy(s->sub);
-        s->sub = NULL;
+        natsSubscription_Destroy(take_sub(s));
     }
 }
 
@@ -539,10 +556,8 @@ void ls_nats_stop(struct ls_nats_source *s)
     if (!s)
         return;
     ls_nats_pause(s);
-    if (s->sub) {
-        natsSubscription_Destroy(s->sub); /* a bound pull subscription: the consumer stays */
-        s->sub = NULL;
-    }
+    if (s->sub)
+        natsSubscription_Destroy(take_sub(s)); /* a bound pull subscription: the consumer stays */
     jsCtx_Destroy(s->js);
     s->js = NULL;
     if (s->nc) {
@@ -572,10 +587,20 @@ void ls_nats_stop(struct ls_nats_source *s)
     free(s);
 }
 
+/* The subscription as other threads may look at it (the admin thread, for /health): `sub` is
+   replaced or destroyed only under s->lock (subscribe, resubscribe, pause, stop). */
+static bool subscribed(struct ls_nats_source *s)
+{
+    pthread_mutex_lock(&s->lock);
+    bool ok = s->sub && natsSubscription_IsValid(s->sub);
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
+
 bool ls_nats_healthy(struct ls_nats_source *s)
 {
-    return s && s->nc && natsConnection_Status(s->nc) == NATS_CONN_STATUS_CONNECTED && s->sub &&
-           natsSubscription_IsValid(s->sub);
+    return s && s->nc && natsConnection_Status(s->nc) == NATS_CONN_STATUS_CONNECTED &&
+           subscribed(s);
 }
 
 void ls_nats_health_json(struct ls_nats_source *s, struct ls_buf *out)
@@ -588,6 +613,6 @@ void ls_nats_health_json(struct ls_nats_source *s, struct ls_buf *out)
         if ((int)st >= 0 && (size_t)st < sizeof(names) / sizeof(names[0]))
             state = names[st];
     }
-    bool sub = s && s->sub && natsSubscription_IsValid(s->sub);
+    bool sub = s && subscribed(s);
     ls_buf_printf(out, "{\"state\":\"%s\",\"subscribed\":%s}", state, sub ? "true" : "false");
 }
