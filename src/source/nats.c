@@ -20,6 +20,7 @@
 #include <nats/nats.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,11 @@ struct ls_nats_source {
     pthread_t fetcher;
     bool fetching;
     atomic_bool paused;
+    /* Core NATS: a pump thread polls a synchronous subscription (see pump_main); pump_lock is
+       held while it uses `sub`, so resubscribe and pause never pull it from under it. */
+    pthread_t pump;
+    bool pumping;
+    pthread_mutex_t pump_lock;
     struct ls_gauge *ack_pending;
     struct ls_counter *acks, *naks, *max_ack_pending_hits;
     atomic_bool connected;
@@ -163,15 +169,46 @@ void ls_nats_config_describe(const struct ls_nats_config *c)
     ls_buf_free(&u);
 }
 
-/* Delivery thread: copy, queue, return. */
-static void on_msg(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+/* Hands every message the client holds to the intake; returns how many. pump_lock held. */
+static size_t pump_burst(struct ls_nats_source *s, size_t max)
 {
-    (void)nc;
-    (void)sub;
-    struct ls_nats_source *s = closure;
-    ls_intake_push(s->intake, natsMsg_GetSubject(msg), natsMsg_GetData(msg),
-                   (size_t)natsMsg_GetDataLength(msg), ls_time_now_ns());
-    natsMsg_Destroy(msg);
+    size_t n = 0;
+    natsMsg *msg;
+    while (n < max && s->sub && natsSubscription_NextMsg(&msg, s->sub, 0) == NATS_OK) {
+        ls_intake_push(s->intake, natsMsg_GetSubject(msg), natsMsg_GetData(msg),
+                       (size_t)natsMsg_GetDataLength(msg), ls_time_now_ns());
+        natsMsg_Destroy(msg);
+        n++;
+    }
+    return n;
+}
+
+/*
+ * The pump: polls the synchronous subscription instead of letting nats.c's delivery thread
+ * call back per message. Measured (bench steady scenario, 50 k/s): the per-message futex
+ * wake-ups of an asynchronous subscription were the largest cost at moderate rates. While
+ * messages flow it naps 1 ms between bursts; when idle the nap doubles up to 50 ms, which also
+ * bounds the added latency.
+ */
+static void *pump_main(void *arg)
+{
+    struct ls_nats_source *s = arg;
+    pthread_setname_np(pthread_self(), "ls-nats");
+    long nap_us = 1000;
+    while (!atomic_load(&s->paused)) {
+        pthread_mutex_lock(&s->pump_lock);
+        size_t n = pump_burst(s, 4096);
+        pthread_mutex_unlock(&s->pump_lock);
+        if (n)
+            nap_us = 1000;
+        else if (nap_us < 50000)
+            nap_us *= 2;
+        if (n < 4096) {
+            struct timespec ts = {0, nap_us * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
 }
 
 static void on_disconnected(natsConnection *nc, void *closure)
@@ -288,9 +325,9 @@ static natsStatus subscribe(struct ls_nats_source *s)
     natsStatus st;
     natsSubscription *sub = NULL;
     if (s->queue)
-        st = natsConnection_QueueSubscribe(&sub, s->nc, s->subject, s->queue, on_msg, s);
+        st = natsConnection_QueueSubscribeSync(&sub, s->nc, s->subject, s->queue);
     else
-        st = natsConnection_Subscribe(&sub, s->nc, s->subject, on_msg, s);
+        st = natsConnection_SubscribeSync(&sub, s->nc, s->subject);
     if (st == NATS_OK)
         st = natsSubscription_SetPendingLimits(sub, (int)s->pending_msgs, (int)s->pending_bytes);
     pthread_mutex_lock(&s->lock);
@@ -304,6 +341,7 @@ int ls_nats_resubscribe(struct ls_nats_source *s)
     if (!s || s->cfg->js_stream)
         return -1;
     ls_nats_tick(s);
+    pthread_mutex_lock(&s->pump_lock);
     natsSubscription *old = take_sub(s);
     s->dropped_seen = 0;
     if (old) {
@@ -311,6 +349,7 @@ int ls_nats_resubscribe(struct ls_nats_source *s)
         natsSubscription_Destroy(old);
     }
     natsStatus st = subscribe(s);
+    pthread_mutex_unlock(&s->pump_lock);
     if (st == NATS_OK && atomic_load(&s->connected))
         natsConnection_FlushTimeout(s->nc, 5000);
     if (st != NATS_OK) {
@@ -458,6 +497,7 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
     }
     s->intake = in;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->pump_lock, NULL);
     pthread_cond_init(&s->closed_cond, NULL);
     s->reconnects = ls_metrics_counter("logship_nats_reconnects_total", NULL,
                                        "Times the NATS connection was re-established.");
@@ -503,6 +543,10 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
             s->fetching = true;
     } else if (st == NATS_OK) {
         st = subscribe(s);
+        if (st == NATS_OK && pthread_create(&s->pump, NULL, pump_main, s) != 0)
+            st = NATS_ERR;
+        else if (st == NATS_OK)
+            s->pumping = true;
     }
     /* The server has the subscription once a flush round-trips: only then is /health 200 a
        promise that records published from now on reach us. */
@@ -539,14 +583,19 @@ void ls_nats_pause(struct ls_nats_source *s)
         s->fetching = false;
         return; /* the pull subscription stays until close; nothing more is fetched */
     }
+    if (s->pumping) {
+        pthread_join(s->pump, NULL);
+        s->pumping = false;
+    }
     if (s->sub) {
         ls_nats_tick(s);
-        /* Drain hands what the client already holds to the intake, then stops delivery; when
-           not connected there is nothing to drain and unsubscribing is enough. */
-        if (natsSubscription_Drain(s->sub) == NATS_OK)
-            natsSubscription_WaitForDrainCompletion(s->sub, 5000);
-        else
-            natsSubscription_Unsubscribe(s->sub);
+        /* Hand what the client already holds to the intake, stop the server sending, then
+           take what arrived meanwhile (if the closed subscription still gives it). */
+        pthread_mutex_lock(&s->pump_lock);
+        pump_burst(s, SIZE_MAX);
+        natsSubscription_Unsubscribe(s->sub);
+        pump_burst(s, SIZE_MAX);
+        pthread_mutex_unlock(&s->pump_lock);
         natsSubscription_Destroy(take_sub(s));
     }
 }
@@ -582,6 +631,7 @@ void ls_nats_stop(struct ls_nats_source *s)
     natsOptions_Destroy(s->opts);
     free(s->subject);
     free(s->queue);
+    pthread_mutex_destroy(&s->pump_lock);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->closed_cond);
     free(s);
