@@ -187,7 +187,7 @@ static size_t pump_burst(struct ls_nats_source *s, size_t max)
  * The pump: polls the synchronous subscription instead of letting nats.c's delivery thread
  * call back per message. Measured (bench steady scenario, 50 k/s): the per-message futex
  * wake-ups of an asynchronous subscription were the largest cost at moderate rates. While
- * messages flow it naps 1 ms between bursts; when idle the nap doubles up to 50 ms, which also
+ * messages flow it naps 1 ms between bursts; when idle the nap doubles up to 10 ms, which also
  * bounds the added latency.
  */
 static void *pump_main(void *arg)
@@ -201,7 +201,7 @@ static void *pump_main(void *arg)
         pthread_mutex_unlock(&s->pump_lock);
         if (n)
             nap_us = 1000;
-        else if (nap_us < 50000)
+        else if (nap_us < 10000)
             nap_us *= 2;
         if (n < 4096) {
             struct timespec ts = {0, nap_us * 1000};
