@@ -169,12 +169,24 @@ void ls_nats_config_describe(const struct ls_nats_config *c)
     ls_buf_free(&u);
 }
 
-/* Hands every message the client holds to the intake; returns how many. pump_lock held. */
+/*
+ * Hands every message the client holds to the intake; returns how many. pump_lock held.
+ *
+ * NATS_SLOW_CONSUMER only reports that the client dropped messages since the last call (they
+ * are counted from natsSubscription_GetDropped); the queue still holds messages. nats.c raises
+ * it again on every further drop, so stopping at it meant never draining a full buffer while
+ * the publisher kept sending: everything was dropped until traffic paused.
+ */
 static size_t pump_burst(struct ls_nats_source *s, size_t max)
 {
-    size_t n = 0;
+    size_t n = 0, reports = 0;
     natsMsg *msg;
-    while (n < max && s->sub && natsSubscription_NextMsg(&msg, s->sub, 0) == NATS_OK) {
+    while (n < max && s->sub) {
+        natsStatus st = natsSubscription_NextMsg(&msg, s->sub, 0);
+        if (st == NATS_SLOW_CONSUMER && ++reports < max)
+            continue;
+        if (st != NATS_OK)
+            break;
         ls_intake_push(s->intake, natsMsg_GetSubject(msg), natsMsg_GetData(msg),
                        (size_t)natsMsg_GetDataLength(msg), ls_time_now_ns());
         natsMsg_Destroy(msg);

@@ -2,6 +2,8 @@
 destinations that misbehave: garbage or huge responses, DNS failure, TLS failure. logship must
 report, count, keep running and never crash."""
 
+import socket
+import threading
 import unittest
 
 import harness
@@ -97,6 +99,48 @@ class Test(unittest.TestCase):
         self.rx.respond = None
         ls.stop()
 
+    def test_keeps_draining_while_the_client_drops(self):
+        # nats.c reports NATS_SLOW_CONSUMER again after every further drop. The pump once
+        # stopped at that status, so with the client buffer full and messages still arriving it
+        # never drained again: everything was dropped until the publisher paused. Here a hung
+        # destination holds the intake for its 2 s back-pressure budget, the tiny client buffer
+        # overflows, and a publisher streams without pause; once the sink sheds, logship must
+        # receive again while the stream goes on.
+        self.rx.respond = lambda req: {"hang": True}
+        env = harness.http_env(self.nats, self.rx, LOGSHIP_NATS_PENDING_MSGS="1000",
+                               LOGSHIP_NATS_PENDING_BYTES="64KiB", LOGSHIP_INTAKE_QUEUE="16",
+                               LOGSHIP_HTTP_QUEUE_MAX_EVENTS="100",
+                               LOGSHIP_HTTP_QUEUE_FULL_WAIT="2s", LOGSHIP_HTTP_CONCURRENCY="1",
+                               LOGSHIP_HTTP_BATCH_MAX_EVENTS="10")
+        ls = harness.start_logship(self, env)
+        ls.wait_healthy(15)
+        stop = threading.Event()
+        def raw(v):
+            return v if isinstance(v, bytes) else v.encode()
+        chunk = b"".join(b"PUB %s %d\r\n%s\r\n" % (raw(subj), len(raw(p)), raw(p))
+                         for subj, p in self.fixtures[:100])
+
+        def stream():
+            host, port = harness._parse_nats_url(self.nats.url)
+            with socket.create_connection((host, port), timeout=10) as sock:
+                sock.recv(4096)  # INFO
+                sock.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\n')
+                while not stop.is_set():
+                    sock.sendall(chunk)
+
+        pub = threading.Thread(target=stream, daemon=True)
+        pub.start()
+        try:
+            ls.wait_metric("logship_nats_dropped_total", lambda v: v > 0, 20)
+            start = ls.metric("logship_received_total") or 0
+            ls.wait_metric("logship_received_total", lambda v: v >= start + 20000, 30)
+            self.assertTrue(pub.is_alive(), "the stream ended before logship drained again")
+        finally:
+            stop.set()
+            pub.join(30)
+        self.rx.release()
+        self.rx.respond = None
+        ls.stop()
 
 if __name__ == "__main__":
     unittest.main()
