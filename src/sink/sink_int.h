@@ -13,8 +13,11 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 struct ls_counter;
+struct ls_event_ack;
 struct ls_gauge;
 struct ls_env;
 struct ls_problems;
@@ -22,9 +25,21 @@ struct curl_slist;
 
 enum ls_compression { LS_COMPRESS_NONE, LS_COMPRESS_GZIP };
 
-/* The batch being built or sent. Events are held (referenced) until the batch is settled. */
+/* Where one record's encoded bytes sit in a compact batch's body (sink/batch.h). */
+struct ls_batch_rec {
+    uint32_t off, len;
+    struct ls_event_ack *ack; /* the source message's acknowledgement, held; NULL for core NATS */
+};
+
+/*
+ * The batch being built or sent. A full batch holds its events (referenced) until it is
+ * settled; a compact one keeps only where each record's bytes are in the body, so a closed
+ * batch costs its compressed bytes rather than its records (sink/batch.h says when).
+ */
 struct ls_batch {
-    struct ls_event **events;
+    struct ls_event **events;  /* full batches */
+    struct ls_batch_rec *recs; /* compact batches */
+    bool compact;
     size_t n, cap;
     size_t bytes;          /* encoded bytes counted toward the batch limit */
     struct ls_buf body;    /* framed, uncompressed */

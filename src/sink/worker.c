@@ -3,13 +3,16 @@
  * one straight into the open batch, closes the batch at its event, byte or age limit,
  * compresses it once, hands it to the transport (or the kind's write()), and settles the
  * outcome: delivered, retried later with backoff, split on 413, or rejected (counted, logged
- * once per status, dead-lettered when configured). Events stay referenced by their batch until
- * it is settled, so nothing is released before the destination has accepted it.
+ * once per status, dead-lettered when configured). Nothing is acknowledged before the
+ * destination has accepted it: a batch holds its events, or (compact batches, sink/batch.h) the
+ * encoded bytes and the source acknowledgements, until it is settled.
  *
  * Memory is bounded: the worker stops taking events from its queue while `concurrency + 1`
  * closed batches are waiting or in flight; the queue then fills and the intake counts drops.
+ * A closed compact batch costs its compressed bytes, a full one its events as well.
  */
 #include "sink/sink_int.h"
+#include "sink/batch.h"
 #include "sink/dead_letter.h"
 #include "sink/durable.h"
 #include "event/parse.h"
@@ -40,6 +43,7 @@ struct worker {
     struct ls_batch *waiting;            /* retry scheduled */
     size_t held;                         /* closed batches not yet settled */
     size_t max_held;
+    bool compact; /* batches drop their events once encoded (sink/batch.h) */
     struct ls_gzip *gz;
     unsigned seed;
     bool abandoning; /* shutdown deadline passed: finished transfers count as abandoned */
@@ -50,51 +54,6 @@ struct worker {
     size_t abandoned;
     unsigned char logged_status[600]; /* rejected statuses already logged once */
 };
-
-static struct ls_batch *batch_new(void)
-{
-    struct ls_batch *b = calloc(1, sizeof(*b));
-    if (!b)
-        return NULL;
-    ls_buf_init(&b->body, 0);
-    ls_buf_init(&b->wire, 0);
-    return b;
-}
-
-/* Releases the events and the batch: called once the batch's fate is decided. */
-static void batch_free(struct ls_batch *b)
-{
-    if (!b)
-        return;
-    for (size_t i = 0; i < b->n; i++)
-        ls_event_unref(b->events[i]);
-    free(b->events);
-    ls_buf_free(&b->body);
-    ls_buf_free(&b->wire);
-    free(b->partition);
-    free(b);
-}
-
-/* Undelivered at the deadline: never acknowledged, so a JetStream source redelivers them. */
-static void veto_all(struct ls_batch *b)
-{
-    for (size_t i = 0; i < b->n; i++)
-        ls_event_veto(b->events[i]);
-}
-
-static int batch_hold(struct ls_batch *b, struct ls_event *ev)
-{
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        struct ls_event **e = realloc(b->events, cap * sizeof(*e));
-        if (!e)
-            return -1;
-        b->events = e;
-        b->cap = cap;
-    }
-    b->events[b->n++] = ev;
-    return 0;
-}
 
 static void ready_push_back(struct worker *w, struct ls_batch *b)
 {
@@ -143,7 +102,7 @@ static long encode_into(struct ls_sink *s, struct ls_batch *b, struct ls_event *
 
 static struct ls_batch *open_batch(struct worker *w)
 {
-    struct ls_batch *b = batch_new();
+    struct ls_batch *b = ls_batch_new(w->compact);
     if (!b)
         return NULL;
     if (w->s->frame.prefix)
@@ -188,7 +147,7 @@ static void close_open(struct worker *w, size_t i, enum flush_reason why)
     w->open[i] = w->open[--w->n_open];
     w->open[w->n_open] = NULL;
     if (b->n == 0) {
-        batch_free(b);
+        ls_batch_free(b);
         return;
     }
     count_flush(w->s, why);
@@ -238,7 +197,7 @@ static long batch_for(struct worker *w, struct ls_event *ev)
             b->opened_ms -= waited_ms;
     }
     if (!b || (key && !(b->partition = strdup(key)))) {
-        batch_free(b);
+        ls_batch_free(b);
         return -1;
     }
     w->open[w->n_open] = b;
@@ -280,14 +239,15 @@ static void add_event(struct worker *w, struct ls_event *ev)
             close_open(w, (size_t)i, FLUSH_BYTES);
             continue;
         }
-        b->bytes += (size_t)added;
-        if (batch_hold(b, ev) != 0) {
+        size_t sep = b->n > 0 && s->frame.sep ? strlen(s->frame.sep) : 0;
+        if (ls_batch_add(b, ev, before + sep, (size_t)added - sep) != 0) {
             b->body.len = before;
             b->body.data[before] = '\0';
             ls_counter_inc(s->m.encode_errors);
             ls_event_unref(ev);
             return;
         }
+        b->bytes += (size_t)added; /* ev may be gone now: a compact batch keeps only its bytes */
         /* A single event larger than the limit travels alone rather than being dropped. */
         if (b->bytes + suffix >= s->cfg.batch_max_bytes)
             close_open(w, (size_t)i, FLUSH_BYTES);
@@ -305,7 +265,7 @@ static void settle_ok(struct worker *w, struct ls_batch *b, size_t wire_len)
     if (s->store)
         ls_durable_ack(s, b->events, b->n);
     w->held--;
-    batch_free(b);
+    ls_batch_free(b);
     if (!w->waiting) {
         pthread_mutex_lock(&s->state_lock);
         s->retrying_since_ns = 0;
@@ -337,7 +297,7 @@ static void settle_reject(struct worker *w, struct ls_batch *b, long status, con
     if (s->store)
         ls_durable_ack(s, b->events, b->n); /* settled: counted, logged, dead-lettered */
     w->held--;
-    batch_free(b);
+    ls_batch_free(b);
 }
 
 static int64_t backoff_ms(struct worker *w, int attempts)
@@ -392,12 +352,12 @@ static struct ls_batch *rebuild(struct worker *w, const struct ls_batch *b,
     struct ls_sink *s = w->s;
     struct ls_batch *p = open_batch(w);
     if (p && b->partition && !(p->partition = strdup(b->partition))) {
-        batch_free(p);
+        ls_batch_free(p);
         p = NULL;
     }
     for (size_t i = 0; i < n; i++) {
         long added = p ? encode_into(s, p, events[i]) : -1;
-        if (added < 0 || batch_hold(p, events[i]) != 0) {
+        if (added < 0 || ls_batch_add(p, events[i], 0, 0) != 0) {
             ls_counter_inc(s->m.rejected);
             ls_event_unref(events[i]);
             continue;
@@ -406,20 +366,83 @@ static struct ls_batch *rebuild(struct worker *w, const struct ls_batch *b,
     }
     if (p && (p->n == 0 || seal(w, p) != 0)) {
         ls_counter_add(s->m.rejected, p->n);
-        batch_free(p);
+        ls_batch_free(p);
         p = NULL;
     }
     return p;
 }
 
+/*
+ * The compact form of rebuild(): a new sealed batch framing records [from, from + n) of b,
+ * whose uncompressed body is `raw`; their acknowledgements move into it.
+ */
+static struct ls_batch *reframe(struct worker *w, const struct ls_batch *b, const char *raw,
+                                size_t from, size_t n)
+{
+    struct ls_sink *s = w->s;
+    struct ls_batch *p = open_batch(w);
+    bool ok = p && (!b->partition || (p->partition = strdup(b->partition)));
+    size_t sep = s->frame.sep ? strlen(s->frame.sep) : 0;
+    for (size_t i = from; ok && i < from + n; i++) {
+        struct ls_batch_rec *r = &b->recs[i];
+        size_t before = p->body.len;
+        ok = (p->n == 0 || !sep || ls_buf_append(&p->body, s->frame.sep, sep) == 0) &&
+             ls_buf_append(&p->body, raw + r->off, r->len) == 0 &&
+             ls_batch_add_rec(p, before + (p->n ? sep : 0), r->len, r->ack) == 0;
+        if (ok) {
+            r->ack = NULL; /* moved */
+            p->bytes += p->body.len - before;
+        }
+    }
+    if (ok && seal(w, p) == 0)
+        return p;
+    /* Out of memory: the records are rejected (and settled, as any rejection is). */
+    ls_batch_free(p);
+    ls_counter_add(s->m.rejected, n);
+    return NULL;
+}
+
+/* 413 on a compact batch: the halves are framed again from the records' bytes. */
+static void split_compact(struct worker *w, struct ls_batch *b)
+{
+    struct ls_buf scratch;
+    ls_buf_init(&scratch, 0);
+    const char *raw = ls_batch_body(b, &scratch);
+    size_t half = b->n / 2;
+    struct ls_batch *second = NULL, *first = NULL;
+    if (raw) {
+        second = reframe(w, b, raw, half, b->n - half);
+        first = reframe(w, b, raw, 0, half);
+    } else {
+        ls_counter_add(w->s->m.rejected, b->n);
+        LS_SINK_LOG(LS_LOG_ERROR, w->s, "cannot inflate a batch to split it, dropping events=%zu",
+                    b->n);
+    }
+    ls_buf_free(&scratch);
+    ls_batch_free(b); /* acknowledgements that did not move are released as not delivered */
+    w->held--;
+    if (second) {
+        w->held++;
+        ready_push_front(w, second);
+    }
+    if (first) {
+        w->held++;
+        ready_push_front(w, first);
+    }
+}
+
 /* 413: re-encode each half as its own batch and send both before anything newer. */
 static void split(struct worker *w, struct ls_batch *b)
 {
+    if (b->compact) {
+        split_compact(w, b);
+        return;
+    }
     size_t half = b->n / 2;
     struct ls_batch *second = rebuild(w, b, b->events + half, b->n - half);
     struct ls_batch *first = rebuild(w, b, b->events, half);
     b->n = 0; /* the events moved to the halves */
-    batch_free(b);
+    ls_batch_free(b);
     w->held--;
     if (second) {
         w->held++;
@@ -441,14 +464,14 @@ static void settle_items(struct worker *w, struct ls_batch *b, const struct ls_r
     struct ls_sink *s = w->s;
     size_t n = b->n;
     unsigned char *verdict = calloc(n ? n : 1, 1);
-    struct ls_batch *rej = batch_new();
+    struct ls_batch *rej = ls_batch_new(false);
     struct ls_event **retry = malloc((n ? n : 1) * sizeof(*retry));
     if (rej)
         rej->events = malloc((n ? n : 1) * sizeof(*rej->events));
     if (!verdict || !rej || !rej->events || !retry || s->kind->items(s, b, r, verdict) != 0) {
         free(verdict);
         free(retry);
-        batch_free(rej);
+        ls_batch_free(rej);
         schedule_retry(w, b, "the per-item response could not be read", -1);
         return;
     }
@@ -471,7 +494,7 @@ static void settle_items(struct worker *w, struct ls_batch *b, const struct ls_r
     struct ls_batch *again = nretry ? rebuild(w, b, retry, nretry) : NULL;
     free(retry);
     b->n = 0; /* every reference has moved on */
-    batch_free(b);
+    ls_batch_free(b);
     w->held--;
     if (rej->n) {
         char why[300];
@@ -480,7 +503,7 @@ static void settle_items(struct worker *w, struct ls_batch *b, const struct ls_r
         w->held++;
         settle_reject(w, rej, r->status, why); /* counts, logs once, dead-letters, frees */
     } else {
-        batch_free(rej);
+        ls_batch_free(rej);
     }
     if (again) {
         char why[300];
@@ -503,9 +526,9 @@ static void on_http_done(void *user, const struct ls_response *r, void *ctx)
     ls_gauge_add(s->m.inflight, -1);
     if (w->abandoning) {
         w->abandoned += b->n;
-        veto_all(b);
+        ls_batch_veto(b);
         w->held--;
-        batch_free(b);
+        ls_batch_free(b);
         return;
     }
     int o = s->kind->classify ? s->kind->classify(s, r) : -1;
@@ -661,8 +684,8 @@ static size_t abandon_list(struct ls_batch *b)
     while (b) {
         struct ls_batch *next = b->next;
         n += b->n;
-        veto_all(b);
-        batch_free(b);
+        ls_batch_veto(b);
+        ls_batch_free(b);
         b = next;
     }
     return n;
@@ -678,8 +701,8 @@ static void abandon_all(struct worker *w)
     size_t lost = w->abandoned;
     for (size_t i = 0; i < w->n_open; i++) {
         lost += w->open[i]->n;
-        veto_all(w->open[i]);
-        batch_free(w->open[i]);
+        ls_batch_veto(w->open[i]);
+        ls_batch_free(w->open[i]);
         w->open[i] = NULL;
     }
     w->n_open = 0;
@@ -723,6 +746,9 @@ static void *worker_main(void *arg)
     snprintf(tname, sizeof(tname), "ls-%s", s->name); /* thread names are cut at 15 bytes */
     pthread_setname_np(pthread_self(), tname);
     w.max_held = (size_t)s->cfg.concurrency + 1;
+    /* Compact batches whenever nothing after encoding needs the events themselves. */
+    w.compact =
+        !s->kind->write && !s->kind->finish && !s->kind->items && !s->store && !s->dead_letter_dir;
     w.seed = (unsigned)ls_time_now_ns();
     ls_buf_init(&w.key, 0);
     if (s->store) {
@@ -792,7 +818,7 @@ static void *worker_main(void *arg)
         }
     }
     for (size_t i = 0; i < w.n_open; i++)
-        batch_free(w.open[i]);
+        ls_batch_free(w.open[i]);
     ls_buf_free(&w.key);
     ls_gzip_destroy(w.gz);
     ls_parser_destroy(w.parser);
