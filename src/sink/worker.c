@@ -45,6 +45,10 @@ struct worker {
     size_t max_held;
     bool compact; /* batches drop their events once encoded (sink/batch.h) */
     struct ls_gzip *gz;
+    /* The last compressed batch's body buffer, kept for the next batch: growing a fresh one to
+       batch size for every batch cost page faults and, once glibc's mmap threshold had risen
+       past it, heap fragmentation. */
+    struct ls_buf spare;
     unsigned seed;
     bool abandoning; /* shutdown deadline passed: finished transfers count as abandoned */
     /* Durable buffer: batches are built from the store, read from read_seq on. */
@@ -105,6 +109,11 @@ static struct ls_batch *open_batch(struct worker *w)
     struct ls_batch *b = ls_batch_new(w->compact);
     if (!b)
         return NULL;
+    if (w->spare.data) {
+        b->body = w->spare;
+        ls_buf_init(&w->spare, 0);
+        ls_buf_reset(&b->body);
+    }
     if (w->s->frame.prefix)
         ls_buf_puts(&b->body, w->s->frame.prefix);
     b->bytes = b->body.len;
@@ -132,8 +141,14 @@ static int seal(struct worker *w, struct ls_batch *b)
             w->gz = ls_gzip_create(s->cfg.compression_level);
         if (!w->gz || ls_gzip_compress(w->gz, b->body.data, b->body.len, &b->wire) != 0)
             return -1;
-        /* Only the compressed bytes go out; a split re-encodes from the events. */
-        ls_buf_free(&b->body);
+        /* Only the compressed bytes go out; a split re-encodes from the events (or, for a
+           compact batch, re-frames the inflated body). */
+        if (!w->spare.data) {
+            w->spare = b->body;
+            ls_buf_init(&b->body, 0);
+        } else {
+            ls_buf_free(&b->body);
+        }
     }
     return 0;
 }
@@ -820,6 +835,7 @@ static void *worker_main(void *arg)
     for (size_t i = 0; i < w.n_open; i++)
         ls_batch_free(w.open[i]);
     ls_buf_free(&w.key);
+    ls_buf_free(&w.spare);
     ls_gzip_destroy(w.gz);
     ls_parser_destroy(w.parser);
     return NULL;
