@@ -337,6 +337,12 @@ class CaptureReceiver:
             self._requests = []
 
     # -- inspection ----------------------------------------------------------------------------
+    def open_connections(self):
+        """Connections being served now. After a client was killed, 0 means every request it
+        had sent has been answered (and recorded) with the action in force at the time."""
+        with self._cond:
+            return len(self._conns)
+
     @property
     def requests(self):
         """A copy of the recorded requests, in arrival order."""
