@@ -422,6 +422,9 @@ static enum MHD_Result send_stats(struct MHD_Connection *conn)
 /* Called on an MHD pool thread once the whole body has arrived. */
 static enum MHD_Result finish_post(struct MHD_Connection *conn, struct req *q)
 {
+    /* Arrival is when the whole body is here: the receiver's own gunzip and counting below
+       (10-20 ms for a 7 MB batch) are not the shipper's latency. */
+    int64_t t = now_real();
     atomic_fetch_add(&st.requests, 1);
     atomic_fetch_add(&st.bytes, q->len);
     if (q->too_big) {
@@ -442,7 +445,6 @@ static enum MHD_Result finish_post(struct MHD_Connection *conn, struct req *q)
     bool loki = q->loki ||
                 (data && len >= sizeof(streams) - 1 && !memcmp(data, streams, sizeof(streams) - 1));
     long long cnt = !data ? 0 : loki ? count_loki(data, len) : count_records(data, len);
-    int64_t t = now_real();
     if (cnt > 0)
         record_latency(data, len, t);
     free(plain);
