@@ -9,6 +9,7 @@
 #              that must lose nothing (CPU per record and peak RSS without a burst backlog)
 #   three      logship -> http gzip + loki + file at once (unavailable without a loki provider)
 #   latency    http gzip, publishing paced at BENCH_LATENCY_RATE with publish stamps: p50/p99/max
+#   steadybase raw_sub paced like steady: what receiving alone costs at that rate
 #   steady     http gzip, paced at BENCH_STEADY_RATE for BENCH_STEADY_SECONDS: CPU % and RSS
 #   sustained  blackhole at 80% of the baseline rate for BENCH_SUSTAINED_SECONDS: drops
 #   stdin      logship --input - (payload lines on stdin) -> http, no compression
@@ -36,7 +37,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 
-DEFAULT_SCENARIOS="baseline blackhole http loaded three latency steady sustained stdin syslogng compress"
+DEFAULT_SCENARIOS="baseline blackhole http loaded three latency steadybase steady sustained stdin syslogng compress"
 COUNT=${BENCH_COUNT:-1000000}
 RATE=${BENCH_RATE:-0}
 SCENARIOS=${BENCH_SCENARIOS:-$DEFAULT_SCENARIOS}
@@ -176,7 +177,7 @@ with open(out, "a") as f:
 # ---- build ------------------------------------------------------------------------------
 need_logship=0
 for s in $SCENARIOS; do
-    case $s in baseline | syslogng | compress) ;; *) need_logship=1 ;; esac
+    case $s in baseline | steadybase | syslogng | compress) ;; *) need_logship=1 ;; esac
 done
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
     if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
@@ -307,11 +308,13 @@ derive() {
     fi
 }
 
-run_baseline() {
-    local s=baseline sub_out=$OUT_DIR/baseline.sub.out pub_out=$OUT_DIR/baseline.pub.out
+run_baseline() { # [SCENARIO COUNT RATE]: baseline, or steadybase (paced like steady)
+    local s=${1:-baseline} count=${2:-$COUNT} rate=${3:-$RATE}
+    local sub_out=$OUT_DIR/$s.sub.out pub_out=$OUT_DIR/$s.pub.out
     local sc0
+    R[$s.target_rate]=$rate
     sc0=$(slow_consumers)
-    "$SUB" --url "$NURL" --subject 'logs.>' --count "$COUNT" --idle-timeout "$((STALL * 1000))" \
+    "$SUB" --url "$NURL" --subject 'logs.>' --count "$count" --idle-timeout "$((STALL * 1000))" \
         --first-timeout "$((TIMEOUT * 1000))" >"$sub_out" 2>&1 &
     local sub_pid=$!
     wait_line "$sub_out" '^ready' 20 "$sub_pid" || {
@@ -319,10 +322,12 @@ run_baseline() {
         return
     }
     R[$s.idle_rss_kb]=$(proc_kb "$sub_pid" VmRSS)
-    start_publisher "$pub_out" "$COUNT" "$RATE"
-    wait_exit "$sub_pid" "$((TIMEOUT + STALL))" || kill "$sub_pid" 2>/dev/null
+    start_publisher "$pub_out" "$count" "$rate"
+    local limit=$TIMEOUT
+    [ "$rate" -gt 0 ] && [ $((count / rate + 30)) -gt "$limit" ] && limit=$((count / rate + 30))
+    wait_exit "$sub_pid" "$((limit + STALL))" || kill "$sub_pid" 2>/dev/null
     wait "$sub_pid" 2>/dev/null
-    finish_publisher "$pub_out" "$s" "$TIMEOUT"
+    finish_publisher "$pub_out" "$s" "$limit"
     R[$s.received]=$(kv "$sub_out" count)
     R[$s.recv_bytes]=$(kv "$sub_out" bytes)
     R[$s.client_dropped]=$(kv "$sub_out" dropped)
@@ -766,6 +771,7 @@ for s in $SCENARIOS; do
     note "scenario $s"
     case $s in
     baseline) run_baseline ;;
+    steadybase) run_baseline steadybase $((STEADY_RATE * STEADY_SECONDS)) "$STEADY_RATE" ;;
     stdin | syslogng) run_file_shipper "$s" ;;
     compress) run_compress ;;
     *) run_logship "$s" ;;
@@ -964,6 +970,9 @@ done
 [ -n "$peak_max" ] && tline "peak RSS <= 32 MB in the unpaced bursts (blackhole, http)" "$(mb "$peak_max") MB" "$(verdict "$(mb "$peak_max")" '<=' 32)"
 if [ -n "${R[steady.cpu_pct]:-}" ]; then
     tline "steady ${STEADY_RATE}/s gzip http: <= 15% of one core" "${R[steady.cpu_pct]}%" "$(verdict "${R[steady.cpu_pct]}" '<=' 15)"
+    [ -n "${R[steadybase.cpu_pct]:-}" ] &&
+        tline "  raw nats.c subscriber at the same rate (steadybase)" "${R[steadybase.cpu_pct]}%" \
+            "logship/raw $(calc "${R[steady.cpu_pct]} / ${R[steadybase.cpu_pct]}" %.2f)x"
     tline "steady ${STEADY_RATE}/s gzip http: <= 16 MB RSS (peak)" "$(mb "${R[steady.peak_rss_kb]:-}") MB" "$(verdict "$(mb "${R[steady.peak_rss_kb]:-}")" '<=' 16)"
 fi
 if [ -n "${R[latency.lat_p99_us]:-}" ] && [ "${R[latency.lat_count]:-0}" -gt 0 ]; then
