@@ -40,8 +40,8 @@ int main(void)
         fprintf(stderr, "lib_floor: library initialisation failed\n");
         return 1;
     }
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-                                            answer, NULL, MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, answer,
+                                            NULL, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "lib_floor: cannot start a libmicrohttpd daemon\n");
         return 1;

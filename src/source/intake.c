@@ -52,6 +52,9 @@ struct lane {
 struct ls_intake {
     struct lane *lanes;
     size_t n_lanes;
+    /* LOGSHIP_PARSE_THREADS=0: the source's own thread parses and routes each payload (one
+       lane's parser, no ring, no thread); lanes[0].lock serialises producers. */
+    bool inline_parse;
     const struct ls_sink_list *sinks;
     struct ls_canary *canary;
     struct ls_counter *received, *received_bytes, *events, *parse_errors, *empty, *empty_arrays,
@@ -100,6 +103,7 @@ struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes, siz
     if (!in)
         return NULL;
     in->n_lanes = threads ? threads : 1;
+    in->inline_parse = threads == 0;
     in->lanes = calloc(in->n_lanes, sizeof(*in->lanes));
     in->sinks = sinks;
     for (size_t i = 0; in->lanes && i < in->n_lanes; i++)
@@ -154,6 +158,9 @@ static struct lane *lane_for(struct ls_intake *in, const char *subject)
     return &in->lanes[h % in->n_lanes];
 }
 
+static void parse_one(struct lane *l, const char *subject, const char *payload, size_t len,
+                      int64_t recv_ns, struct ls_event_ack *ack);
+
 int ls_intake_push(struct ls_intake *in, const char *subject, const char *payload, size_t len,
                    int64_t recv_ns)
 {
@@ -163,6 +170,26 @@ int ls_intake_push(struct ls_intake *in, const char *subject, const char *payloa
 int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *payload, size_t len,
                        int64_t recv_ns, struct ls_event_ack *ack)
 {
+    if (in->inline_parse) {
+        struct lane *l = &in->lanes[0];
+        pthread_mutex_lock(&l->lock);
+        bool closed = l->closed;
+        if (!closed) {
+            ls_counter_inc(in->received);
+            ls_counter_add(in->received_bytes, len);
+            parse_one(l, subject, payload, len, recv_ns, ack);
+        }
+        pthread_mutex_unlock(&l->lock);
+        if (closed) {
+            if (ack) {
+                atomic_store(&ack->veto, true); /* shutting down: let the server redeliver it */
+                ls_event_ack_unref(ack);
+            }
+            ls_counter_inc(in->dropped);
+            return -1;
+        }
+        return 0;
+    }
     size_t slen = strlen(subject);
     struct raw_msg *m = malloc(sizeof(*m) + len + 1 + slen + 1);
     if (!m) {
@@ -251,37 +278,37 @@ static void account(struct lane *l, const struct ls_parse_stats *before)
     ls_counter_add(in->truncated, now->truncated - before->truncated);
 }
 
-static void parse_one(struct lane *l, struct raw_msg *m)
+static void parse_one(struct lane *l, const char *subject, const char *payload, size_t len,
+                      int64_t recv_ns, struct ls_event_ack *ack)
 {
     struct ls_intake *in = l->in;
     struct ls_parse_stats before = l->stats;
-    l->current_ack = m->ack;
-    if (ls_parse_payload(l->parser, m->subject, m->data, m->len, m->recv_ns, route, l, &l->stats) <
-        0) {
+    l->current_ack = ack;
+    if (ls_parse_payload(l->parser, subject, payload, len, recv_ns, route, l, &l->stats) < 0) {
         ls_counter_inc(in->dropped);
-        if (m->ack)
-            atomic_store(&m->ack->veto, true);
+        if (ack)
+            atomic_store(&ack->veto, true);
         LS_LOG_EVERY(LS_LOG_ERROR, 10000, "out of memory parsing a payload, dropped subject=%s",
-                     m->subject);
+                     subject);
     }
     l->current_ack = NULL;
     /* The message's own reference: with no event left (empty, `[]`, all settled) it is done. */
-    ls_event_ack_unref(m->ack);
+    ls_event_ack_unref(ack);
     if (l->stats.empty != before.empty)
         LS_LOG_EVERY(LS_LOG_WARN, 60000,
                      "empty payload, nothing to ship (counted in logship_empty_payloads_total)"
                      " subject=%s",
-                     m->subject);
+                     subject);
     else if (l->stats.empty_array != before.empty_array)
         LS_LOG_EVERY(LS_LOG_WARN, 60000,
                      "payload is an empty JSON array, nothing to ship (counted in "
                      "logship_empty_arrays_total) subject=%s",
-                     m->subject);
+                     subject);
     else if (l->stats.not_json != before.not_json)
         LS_LOG_EVERY(LS_LOG_WARN, 60000,
                      "payload is not a JSON object, shipped as a raw message (counted in "
                      "logship_parse_errors_total) subject=%s bytes=%zu",
-                     m->subject, m->len);
+                     subject, len);
     account(l, &before);
 }
 
@@ -328,8 +355,9 @@ static void *parse_main(void *arg)
         if (done)
             break;
         for (size_t i = 0; i < n; i++) {
-            parse_one(l, batch[i]);
-            free(batch[i]);
+            struct raw_msg *m = batch[i];
+            parse_one(l, m->subject, m->data, m->len, m->recv_ns, m->ack);
+            free(m);
         }
     }
     return NULL;
@@ -342,7 +370,7 @@ void ls_intake_set_canary(struct ls_intake *in, struct ls_canary *c)
 
 int ls_intake_start(struct ls_intake *in)
 {
-    for (size_t i = 0; i < in->n_lanes; i++) {
+    for (size_t i = 0; !in->inline_parse && i < in->n_lanes; i++) {
         struct lane *l = &in->lanes[i];
         if (pthread_create(&l->thread, NULL, parse_main, l) != 0)
             return -1;

@@ -92,9 +92,9 @@ class Test(unittest.TestCase):
             else:
                 self.assertIsNone(harness.header(r, "Content-Encoding"))
 
-    def _deliver_fixtures(self, gzip):
+    def _deliver_fixtures(self, gzip, ordered=True, **env):
         nats = harness.start_nats(self)
-        extra = {"LOGSHIP_HTTP_BATCH_MAX_EVENTS": "1000"}
+        extra = dict({"LOGSHIP_HTTP_BATCH_MAX_EVENTS": "1000"}, **env)
         if gzip:
             extra["LOGSHIP_HTTP_COMPRESSION"] = "gzip"
         ls = self._start(nats, **extra)
@@ -104,7 +104,8 @@ class Test(unittest.TestCase):
         ls.assert_clean(self)
         reqs = self.rx.requests
         self.assertTrue(all(r["status"] == 200 for r in reqs))
-        harness.assert_array_bodies(self, reqs, lines)
+        if ordered:  # one lane (or none) keeps arrival order; lanes keep it per subject
+            harness.assert_array_bodies(self, reqs, lines)
         harness.assert_same_records(self, [canon(x) for x in harness.delivered(reqs)], lines)
         self._check_headers(reqs, gzip=gzip)
         return ls, reqs
@@ -119,6 +120,25 @@ class Test(unittest.TestCase):
 
     def test_gzip_body_decompresses_to_records(self):
         self._deliver_fixtures(gzip=True)
+
+    def test_parsing_on_the_receiving_thread_or_many_lanes(self):
+        # LOGSHIP_PARSE_THREADS=0 parses on the NATS pump itself (no hand-off); 3 lanes spread
+        # subjects. Every record arrives once either way, and one instance's records in order.
+        for threads in ("0", "3"):
+            with self.subTest(threads=threads):
+                self.rx.clear()
+                _, reqs = self._deliver_fixtures(gzip=False, ordered=threads == "0",
+                                                 LOGSHIP_PARSE_THREADS=threads)
+                by_subject = {}
+                for subject, payload in harness.fixture_records():
+                    by_subject.setdefault(subject, []).append(canon(json.loads(payload)))
+                got = {}
+                for rec in harness.delivered(reqs):
+                    inst = rec.get("fly", {}).get("app", {}).get("instance")
+                    got.setdefault(inst, []).append(canon(rec))
+                for recs in by_subject.values():
+                    inst = json.loads(recs[0])["fly"]["app"]["instance"]
+                    self.assertEqual([r for r in got[inst] if r in recs], recs)
 
     def test_bad_payloads_shipped_or_counted(self):
         nats = harness.start_nats(self)
