@@ -434,7 +434,7 @@ static void split_compact(struct worker *w, struct ls_batch *b)
                     b->n);
     }
     ls_buf_free(&scratch);
-    ls_batch_free(b); /* acknowledgements that did not move are released as not delivered */
+    ls_batch_free(b); /* what did not move was rejected: settled (and acknowledged) as such */
     w->held--;
     if (second) {
         w->held++;

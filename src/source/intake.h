@@ -8,6 +8,10 @@
  * allocation and queues it. When the hand-off is full, push waits: the source's own buffer
  * (nats.c's pending queue, whose limits we raise and whose drops we count) absorbs the burst,
  * and stdin simply reads slower.
+ *
+ * With threads = 0 there is no hand-off: push parses and routes on the caller's thread. For
+ * NATS that is the pump (source/nats.c), not nats.c's reader, so the socket is still drained
+ * while a payload is parsed; measured in docs/design.md ("Parsing lanes").
  */
 #ifndef LS_INTAKE_H
 #define LS_INTAKE_H
@@ -19,8 +23,8 @@ struct ls_intake;
 struct ls_sink_list;
 
 /* capacity: messages held between push and parse (shared by the lanes); threads: parsing
-   threads ("lanes"), chosen per payload by subject so one instance's records stay in order.
-   NULL on out-of-memory. */
+   threads ("lanes"), chosen per payload by subject so one instance's records stay in order,
+   or 0 to parse in push itself. NULL on out-of-memory. */
 struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes, size_t threads,
                                    const struct ls_sink_list *sinks);
 void ls_intake_destroy(struct ls_intake *in);
