@@ -417,17 +417,17 @@ static struct ls_batch *reframe(struct worker *w, const struct ls_batch *b, cons
     return NULL;
 }
 
-/* 413 on a compact batch: the halves are framed again from the records' bytes. */
-static void split_compact(struct worker *w, struct ls_batch *b)
+/* 413 on a compact batch: the halves are framed again from the records' bytes; frees b. */
+static void split_compact(struct worker *w, struct ls_batch *b, struct ls_batch **first,
+                          struct ls_batch **second)
 {
     struct ls_buf scratch;
     ls_buf_init(&scratch, 0);
     const char *raw = ls_batch_body(b, &scratch);
     size_t half = b->n / 2;
-    struct ls_batch *second = NULL, *first = NULL;
     if (raw) {
-        second = reframe(w, b, raw, half, b->n - half);
-        first = reframe(w, b, raw, 0, half);
+        *second = reframe(w, b, raw, half, b->n - half);
+        *first = reframe(w, b, raw, 0, half);
     } else {
         ls_counter_add(w->s->m.rejected, b->n);
         LS_SINK_LOG(LS_LOG_ERROR, w->s, "cannot inflate a batch to split it, dropping events=%zu",
@@ -435,29 +435,21 @@ static void split_compact(struct worker *w, struct ls_batch *b)
     }
     ls_buf_free(&scratch);
     ls_batch_free(b); /* what did not move was rejected: settled (and acknowledged) as such */
-    w->held--;
-    if (second) {
-        w->held++;
-        ready_push_front(w, second);
-    }
-    if (first) {
-        w->held++;
-        ready_push_front(w, first);
-    }
 }
 
 /* 413: re-encode each half as its own batch and send both before anything newer. */
 static void split(struct worker *w, struct ls_batch *b)
 {
+    struct ls_batch *first = NULL, *second = NULL;
     if (b->compact) {
-        split_compact(w, b);
-        return;
+        split_compact(w, b, &first, &second);
+    } else {
+        size_t half = b->n / 2;
+        second = rebuild(w, b, b->events + half, b->n - half);
+        first = rebuild(w, b, b->events, half);
+        b->n = 0; /* the events moved to the halves */
+        ls_batch_free(b);
     }
-    size_t half = b->n / 2;
-    struct ls_batch *second = rebuild(w, b, b->events + half, b->n - half);
-    struct ls_batch *first = rebuild(w, b, b->events, half);
-    b->n = 0; /* the events moved to the halves */
-    ls_batch_free(b);
     w->held--;
     if (second) {
         w->held++;

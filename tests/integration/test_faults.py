@@ -81,16 +81,20 @@ class Test(unittest.TestCase):
         self.assertIn("ssl", ls.health()[1]["sinks"]["http"]["last_error"].lower())
         ls.assert_clean(self)
 
+    def _tiny_client_buffer_env(self, full_wait):
+        """A client buffer of ~150 records behind a hand-off of 16 and a sink queue of 100:
+        a destination that hangs fills all of them within a fraction of a second."""
+        return harness.http_env(self.nats, self.rx, LOGSHIP_NATS_PENDING_MSGS="1000",
+                                LOGSHIP_NATS_PENDING_BYTES="64KiB", LOGSHIP_INTAKE_QUEUE="16",
+                                LOGSHIP_HTTP_QUEUE_MAX_EVENTS="100",
+                                LOGSHIP_HTTP_QUEUE_FULL_WAIT=full_wait,
+                                LOGSHIP_HTTP_CONCURRENCY="1", LOGSHIP_HTTP_BATCH_MAX_EVENTS="10")
+
     def test_slow_consumer_is_reported(self):
         # A tiny client buffer and a parser held up by a full hand-off: nats.c must drop, and
         # the drop must show in the metric and the log instead of vanishing.
         self.rx.respond = lambda req: {"hang": True}
-        env = harness.http_env(self.nats, self.rx, LOGSHIP_NATS_PENDING_MSGS="1000",
-                               LOGSHIP_NATS_PENDING_BYTES="64KiB", LOGSHIP_INTAKE_QUEUE="16",
-                               LOGSHIP_HTTP_QUEUE_MAX_EVENTS="100",
-                               LOGSHIP_HTTP_QUEUE_FULL_WAIT="10s", LOGSHIP_HTTP_CONCURRENCY="1",
-                               LOGSHIP_HTTP_BATCH_MAX_EVENTS="10")
-        ls = harness.start_logship(self, env)
+        ls = harness.start_logship(self, self._tiny_client_buffer_env("10s"))
         ls.wait_healthy(15)
         harness.nats_publish(self.nats.url, self.fixtures * 10)
         ls.wait_metric("logship_nats_dropped_total", lambda v: v > 0, 20)
@@ -107,12 +111,7 @@ class Test(unittest.TestCase):
         # overflows, and a publisher streams without pause; once the sink sheds, logship must
         # receive again while the stream goes on.
         self.rx.respond = lambda req: {"hang": True}
-        env = harness.http_env(self.nats, self.rx, LOGSHIP_NATS_PENDING_MSGS="1000",
-                               LOGSHIP_NATS_PENDING_BYTES="64KiB", LOGSHIP_INTAKE_QUEUE="16",
-                               LOGSHIP_HTTP_QUEUE_MAX_EVENTS="100",
-                               LOGSHIP_HTTP_QUEUE_FULL_WAIT="2s", LOGSHIP_HTTP_CONCURRENCY="1",
-                               LOGSHIP_HTTP_BATCH_MAX_EVENTS="10")
-        ls = harness.start_logship(self, env)
+        ls = harness.start_logship(self, self._tiny_client_buffer_env("2s"))
         ls.wait_healthy(15)
         stop = threading.Event()
         def raw(v):
