@@ -308,6 +308,12 @@ derive() {
     fi
 }
 
+scenario_timeout() { # COUNT RATE: BENCH_TIMEOUT, raised to a paced run's duration + 30 s
+    local t=$TIMEOUT
+    [ "$2" -gt 0 ] && [ $(($1 / $2 + 30)) -gt "$t" ] && t=$(($1 / $2 + 30))
+    echo "$t"
+}
+
 run_baseline() { # [SCENARIO COUNT RATE]: baseline, or steadybase (paced like steady)
     local s=${1:-baseline} count=${2:-$COUNT} rate=${3:-$RATE}
     local sub_out=$OUT_DIR/$s.sub.out pub_out=$OUT_DIR/$s.pub.out
@@ -323,8 +329,8 @@ run_baseline() { # [SCENARIO COUNT RATE]: baseline, or steadybase (paced like st
     }
     R[$s.idle_rss_kb]=$(proc_kb "$sub_pid" VmRSS)
     start_publisher "$pub_out" "$count" "$rate"
-    local limit=$TIMEOUT
-    [ "$rate" -gt 0 ] && [ $((count / rate + 30)) -gt "$limit" ] && limit=$((count / rate + 30))
+    local limit
+    limit=$(scenario_timeout "$count" "$rate")
     wait_exit "$sub_pid" "$((limit + STALL))" || kill "$sub_pid" 2>/dev/null
     wait "$sub_pid" 2>/dev/null
     finish_publisher "$pub_out" "$s" "$limit"
@@ -449,8 +455,8 @@ run_logship() {
         ;;
     esac
     R[$s.target_rate]=$rate
-    local timeout=$TIMEOUT
-    [ "$rate" -gt 0 ] && [ $((count / rate + 30)) -gt "$timeout" ] && timeout=$((count / rate + 30))
+    local timeout
+    timeout=$(scenario_timeout "$count" "$rate")
     sc0=$(slow_consumers)
     if [ "$http" = 1 ]; then
         start_receiver "$s" || return
