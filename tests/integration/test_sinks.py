@@ -59,6 +59,29 @@ class Test(unittest.TestCase):
         for path, lines in want.items():
             self.assertEqual(tree[path], b"".join(line + b"\n" for line in lines), path)
 
+    def test_file_sink_many_apps_and_days_in_one_batch(self):
+        # More apps than the sink keeps files open (16), and two days, interleaved in one
+        # batch: every record lands in its app's file of its day, in arrival order.
+        out = harness.temp_dir(self)
+        src = os.path.join(harness.temp_dir(self), "in.ndjson")
+        lines = []
+        for i in range(200):
+            app, day = "app-%02d" % (i % 25), "2026-11-%02d" % (23 + (i // 7) % 2)
+            lines.append(canon({"fly": {"app": {"name": app}}, "message": "m%d" % i,
+                                "timestamp": day + "T10:00:00.%06dZ" % i}))
+        with open(src, "wb") as f:
+            f.write(b"\n".join(lines) + b"\n")
+        self._run_input({"LOGSHIP_FILE_DIR": out, "LOGSHIP_FILE_BATCH_MAX_EVENTS": "1000"}, src)
+        want = {}
+        for line in lines:
+            rec = json.loads(line)
+            path = os.path.join(rec["fly"]["app"]["name"], rec["timestamp"][:10] + ".ndjson")
+            want.setdefault(path, []).append(line)
+        tree = harness.read_tree(out)
+        self.assertEqual(sorted(tree), sorted(want))
+        for path, recs in want.items():
+            self.assertEqual(tree[path], b"".join(r + b"\n" for r in recs), path)
+
     def _rotation(self, gzip):
         out = harness.temp_dir(self)
         max_bytes = 20000

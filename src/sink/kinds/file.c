@@ -236,46 +236,44 @@ static int file_write(struct ls_sink *s, struct ls_batch *b, char *err, size_t e
         ord[i] = (struct order){b->events[i]->app ? b->events[i]->app : "",
                                 utc_day(b->events[i]->time_ns), i};
     qsort(ord, b->n, sizeof(*ord), order_cmp);
+    int rc = LS_OUTCOME_RETRY; /* a failed write is retried by the worker */
     struct open_file *of = NULL;
     for (size_t k = 0; k < b->n; k++) {
         struct ls_event *ev = b->events[ord[k].idx];
         if (k == 0 || ord[k].day != ord[k - 1].day || strcmp(ord[k].app, ord[k - 1].app) != 0)
             of = get_file(c, ev, err, errlen);
-        if (!of) {
-            free(ord);
-            return LS_OUTCOME_RETRY;
-        }
+        if (!of)
+            goto out;
         uint64_t len = ev->json_len + 1;
         if (of->size > 0 && of->size + len > c->max_bytes) {
             if (rotate(c, of, err, errlen) != 0) {
                 close_file(of);
-                free(ord);
-                return LS_OUTCOME_RETRY;
+                goto out;
             }
             of->f = fopen(of->path, "ab");
             if (!of->f) {
                 snprintf(err, errlen, "cannot open %s: %s", of->path, strerror(errno));
                 close_file(of);
-                free(ord);
-                return LS_OUTCOME_RETRY;
+                goto out;
             }
         }
         if (fwrite(ev->json, 1, ev->json_len, of->f) != ev->json_len || fputc('\n', of->f) == EOF) {
             snprintf(err, errlen, "cannot write %s: %s", of->path, strerror(errno));
             close_file(of);
-            free(ord);
-            return LS_OUTCOME_RETRY;
+            goto out;
         }
         of->size += len;
     }
-    free(ord);
     for (int i = 0; i < OPEN_FILES; i++)
         if (c->files[i].f && fflush(c->files[i].f) != 0) {
             snprintf(err, errlen, "cannot write %s: %s", c->files[i].path, strerror(errno));
             close_file(&c->files[i]);
-            return LS_OUTCOME_RETRY;
+            goto out;
         }
-    return LS_OUTCOME_OK;
+    rc = LS_OUTCOME_OK;
+out:
+    free(ord);
+    return rc;
 }
 
 /* Only counts bytes toward the batch limit; file_write() writes the records themselves. */
