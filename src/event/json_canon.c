@@ -365,3 +365,101 @@ int ls_json_canon_write(struct ls_buf *out, struct json_object *obj)
 {
     return write_value(out, obj, 0);
 }
+
+/* ---- reading canonical text ------------------------------------------------------------- */
+
+const char *ls_json_canon_skip(const char *s, const char *end)
+{
+    int depth = 0;
+    const char *p = s;
+    while (p < end) {
+        char ch = *p;
+        if (ch == '"') {
+            for (p++;;) {
+                p += ls_json_canon_plain_run(p, (size_t)(end - p));
+                if (p >= end)
+                    return NULL;
+                if (*p == '"')
+                    break;
+                if (*p == '\\' && ++p == end) /* an escape: skip the escaped byte */
+                    return NULL;
+                p++; /* the escaped byte, or a raw control byte (not canonical, but harmless) */
+            }
+            p++;
+        } else if (ch == '{' || ch == '[') {
+            if (++depth > LS_JSON_CANON_MAX_DEPTH)
+                return NULL;
+            p++;
+            continue;
+        } else if (ch == '}' || ch == ']') {
+            if (--depth < 0)
+                return NULL;
+            p++;
+        } else if (ch == ',' || ch == ':') {
+            if (depth == 0)
+                return NULL;
+            p++;
+            continue;
+        } else { /* a number or a literal: up to the next delimiter */
+            while (p < end && *p != ',' && *p != '}' && *p != ']')
+                p++;
+        }
+        if (depth == 0)
+            return p;
+    }
+    return NULL;
+}
+
+int ls_json_canon_next_member(const char **pos, const char *end, struct ls_json_span *key,
+                              struct ls_json_span *value)
+{
+    const char *p = *pos;
+    if (p >= end)
+        return -1;
+    if (*p == '}')
+        return 0;
+    if (*p != '{' && *p != ',')
+        return -1;
+    if (*p == '{' && p + 1 < end && p[1] == '}') {
+        *pos = p + 1;
+        return 0;
+    }
+    p++; /* past `{` or `,` */
+    if (p >= end || *p != '"')
+        return -1;
+    const char *kend = ls_json_canon_skip(p, end);
+    if (!kend || kend >= end || *kend != ':')
+        return -1;
+    *key = (struct ls_json_span){p + 1, (size_t)(kend - p - 2)};
+    const char *v = kend + 1, *vend = ls_json_canon_skip(v, end);
+    if (!vend || vend >= end || (*vend != ',' && *vend != '}'))
+        return -1;
+    *value = (struct ls_json_span){v, (size_t)(vend - v)};
+    *pos = vend;
+    return 1;
+}
+
+int ls_json_canon_path(struct ls_json_span obj, const char *path, struct ls_json_span *value)
+{
+    struct ls_json_span cur = obj;
+    for (const char *seg = path;;) {
+        const char *dot = strchr(seg, '.');
+        size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
+        if (cur.n == 0 || cur.p[0] != '{')
+            return 0;
+        const char *pos = cur.p, *end = cur.p + cur.n;
+        struct ls_json_span k, v;
+        int r;
+        while ((r = ls_json_canon_next_member(&pos, end, &k, &v)) == 1)
+            if (k.n == n && memcmp(k.p, seg, n) == 0)
+                break;
+        if (r != 1)
+            return 0;
+        if (!dot) {
+            *value = v;
+            return 1;
+        }
+        cur = v;
+        seg = dot + 1;
+    }
+}

@@ -50,4 +50,27 @@ int ls_json_canon_write_string(struct ls_buf *out, const char *s, size_t n);
  */
 size_t ls_json_canon_plain_run(const char *s, size_t n);
 
+/*
+ * Reading canonical JSON text without a tree (every event's `json` is canonical): a sink that
+ * only picks values and copies members can work on the bytes. Values are spans of the text;
+ * strings keep their quotes and escapes, which canonical form makes the same as writing the
+ * unescaped string again with ls_json_canon_write_string.
+ */
+struct ls_json_span {
+    const char *p;
+    size_t n;
+};
+/* End of the value starting at s (no white space allowed), or NULL when [s, end) holds no
+   complete value. Nesting is bounded by LS_JSON_CANON_MAX_DEPTH. */
+const char *ls_json_canon_skip(const char *s, const char *end);
+/*
+ * Steps through the members of an object: *pos starts at the object's first byte (`{`); each
+ * call sets key (the raw bytes between the quotes, escapes as written) and value, and returns 1,
+ * or 0 after the last member, -1 when the text is not an object.
+ */
+int ls_json_canon_next_member(const char **pos, const char *end, struct ls_json_span *key,
+                              struct ls_json_span *value);
+/* The value at a dotted path of plain keys ("fly.app.name") in object text; 1 found, else 0. */
+int ls_json_canon_path(struct ls_json_span obj, const char *path, struct ls_json_span *value);
+
 #endif

@@ -21,6 +21,7 @@
 #include "event/event.h"
 #include "event/parse.h"
 #include "event/utf8.h"
+#include "sink/kinds/loki.h"
 #include "sink/registry.h"
 #include "sink/sink_int.h"
 
@@ -154,6 +155,18 @@ static void through(struct ls_sink *s, struct ls_event *ev)
     }
     ls_buf_free(&b.body);
     ls_buf_free(&b.wire);
+    /* The loki kind encodes on the canonical bytes; the tree path is the reference. */
+    if (s->kind == &ls_kind_loki) {
+        struct ls_buf fast, tree;
+        ls_buf_init(&fast, 0);
+        ls_buf_init(&tree, 0);
+        int rf = s->kind->encode(s, ev, &fast), rt = ls_loki_encode_tree(s, ev, &tree);
+        if (rf != rt || (rf == 0 && (fast.len != tree.len ||
+                                     (fast.len && memcmp(fast.data, tree.data, fast.len) != 0))))
+            abort();
+        ls_buf_free(&fast);
+        ls_buf_free(&tree);
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

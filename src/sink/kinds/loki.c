@@ -51,7 +51,8 @@ static const struct {
 struct loki_ctx {
     struct ls_kind_common c; /* first: the common helpers take it */
     int logfmt;
-    char *auth; /* "Authorization: Basic ..." */
+    bool on_bytes; /* JSON lines with the loki_json transform: done on the canonical bytes */
+    char *auth;    /* "Authorization: Basic ..." */
     struct ls_buf line, value;
 };
 
@@ -289,6 +290,28 @@ static int render(struct ls_buf *out, struct json_object *v)
     return ls_json_canon_write(out, v);
 }
 
+/* One `"name":"value"` of the labels object; value is raw text, or already a JSON string
+   literal when quoted is set. */
+static int put_label(struct ls_buf *out, size_t i, const char *value, size_t n, bool quoted,
+                     bool *any)
+{
+    if ((*any && ls_buf_putc(out, ',') != 0) ||
+        ls_json_canon_write_string(out, labels[i].name, strlen(labels[i].name)) != 0 ||
+        ls_buf_putc(out, ':') != 0 ||
+        (quoted ? ls_buf_append(out, value, n) : ls_json_canon_write_string(out, value, n)) != 0)
+        return -1;
+    *any = true;
+    return 0;
+}
+
+/* Vector's default when no label renders, and the closing brace. */
+static int end_labels(struct ls_buf *out, bool any)
+{
+    if (!any && ls_buf_puts(out, "\"agent\":\"vector\"") != 0)
+        return -1;
+    return ls_buf_putc(out, '}');
+}
+
 static int write_labels(struct loki_ctx *x, struct json_object *root, struct ls_buf *out)
 {
     bool any = false;
@@ -298,20 +321,129 @@ static int write_labels(struct loki_ctx *x, struct json_object *root, struct ls_
         struct json_object *v;
         if (!lookup(root, labels[i].path, &v))
             continue; /* a missing field leaves its label out, as in Vector */
-        if (render(&x->value, v) != 0 || (any && ls_buf_putc(out, ',') != 0) ||
-            ls_json_canon_write_string(out, labels[i].name, strlen(labels[i].name)) != 0 ||
-            ls_buf_putc(out, ':') != 0 ||
-            ls_json_canon_write_string(out, x->value.data ? x->value.data : "", x->value.len) != 0)
+        if (render(&x->value, v) != 0 ||
+            put_label(out, i, x->value.data ? x->value.data : "", x->value.len, false, &any) != 0)
             return -1;
-        any = true;
     }
-    /* Vector's default when no label renders. */
-    if (!any && ls_buf_puts(out, "\"agent\":\"vector\"") != 0)
+    return end_labels(out, any);
+}
+
+/* Appends `"key":value` (both as canonical text) to an object being written. */
+static int put_member(struct ls_buf *b, bool *first, const char *key, size_t kn,
+                      struct ls_json_span v)
+{
+    int rc = (*first ? 0 : ls_buf_putc(b, ',')) | ls_buf_putc(b, '"') | ls_buf_append(b, key, kn) |
+             ls_buf_append(b, "\":", 2) | ls_buf_append(b, v.p, v.n);
+    *first = false;
+    return rc ? -1 : 0;
+}
+
+/*
+ * The loki_json transform and the labels on the event's canonical bytes, without a tree:
+ * `level` = the value at log.level (null when absent) in its sorted place, `timestamp` left
+ * out, every other member copied. A record whose `message` is a string starting with `{` may
+ * need the merge step, which takes a tree: returns 1 for those, else 0 or -1. The bytes are
+ * those of the tree path (canonical values are their own canonical serialisation, and a
+ * canonical string literal is what ls_json_canon_write_string writes for its text); the
+ * provider goldens and test_loki check it.
+ */
+#define TOP_MEMBERS 64 /* records with more top-level members take the tree path */
+
+/* The value at `path` given the record's top-level members: the first segment from the table,
+   the rest inside that value. */
+struct member {
+    struct ls_json_span key, value;
+};
+
+static int top_path(const struct member *top, size_t n, const char *path, struct ls_json_span *v)
+{
+    const char *dot = strchr(path, '.');
+    size_t len = dot ? (size_t)(dot - path) : strlen(path);
+    for (size_t i = 0; i < n; i++)
+        if (top[i].key.n == len && memcmp(top[i].key.p, path, len) == 0) {
+            if (!dot) {
+                *v = top[i].value;
+                return 1;
+            }
+            return ls_json_canon_path(top[i].value, dot + 1, v);
+        }
+    return 0;
+}
+
+static int encode_bytes(struct loki_ctx *x, const struct ls_event *ev, struct ls_buf *out)
+{
+    /* One pass over the top-level members; labels and level are looked up in them after. */
+    struct member top[TOP_MEMBERS];
+    struct ls_json_span k, v, level;
+    size_t n = 0;
+    const char *pos = ev->json, *end = ev->json + ev->json_len;
+    int r;
+    while ((r = ls_json_canon_next_member(&pos, end, &k, &v)) == 1) {
+        if (n == TOP_MEMBERS)
+            return 1;
+        top[n++] = (struct member){k, v};
+    }
+    if (r < 0)
         return -1;
-    return ls_buf_putc(out, '}');
+    struct ls_json_span msg;
+    if (top_path(top, n, "message", &msg) && msg.n >= 2 && msg.p[0] == '"' && msg.p[1] == '{')
+        return 1;
+    if (!top_path(top, n, "log.level", &level))
+        level = (struct ls_json_span){"null", 4};
+    struct ls_buf *line = &x->line;
+    ls_buf_reset(line);
+    bool placed = false, first = true;
+    int rc = ls_buf_putc(line, '{');
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        k = top[i].key;
+        size_t m = k.n < 5 ? k.n : 5;
+        int cmp = memcmp(k.p, "level", m);
+        if (cmp == 0)
+            cmp = k.n < 5 ? -1 : k.n > 5;
+        if (cmp == 0 || (k.n == 9 && memcmp(k.p, "timestamp", 9) == 0))
+            continue; /* replaced (level) or deleted (timestamp) */
+        /* Keys compare the same escaped or not against "level": escapes start with `\`,
+           below every letter of it. */
+        if (cmp > 0 && !placed) {
+            rc = put_member(line, &first, "level", 5, level);
+            placed = true;
+        }
+        if (rc == 0)
+            rc = put_member(line, &first, k.p, k.n, top[i].value);
+    }
+    if (rc != 0 || (!placed && put_member(line, &first, "level", 5, level) != 0) ||
+        ls_buf_putc(line, '}') != 0 || ls_buf_printf(out, "%lld\t{", (long long)ev->time_ns) != 0)
+        return -1;
+    bool any = false;
+    for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++) {
+        struct ls_json_span lv;
+        if (strcmp(labels[i].path, "level") == 0)
+            lv = level;
+        else if (!top_path(top, n, labels[i].path, &lv))
+            continue;
+        bool quoted = lv.p[0] == '"', null = lv.n == 4 && memcmp(lv.p, "null", 4) == 0;
+        if (null ? put_label(out, i, "<null>", 6, false, &any)
+                 : put_label(out, i, lv.p, lv.n, quoted, &any))
+            return -1;
+    }
+    if (end_labels(out, any) != 0 || ls_buf_putc(out, '\t') != 0 ||
+        ls_json_canon_write_string(out, line->data, line->len) != 0 || ls_buf_putc(out, '\n') != 0)
+        return -1;
+    return 0;
 }
 
 static int loki_encode(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out)
+{
+    struct loki_ctx *x = s->ctx;
+    if (x->on_bytes) {
+        int rc = encode_bytes(x, ev, out);
+        if (rc <= 0)
+            return rc; /* else the message may need merging: the tree does it */
+    }
+    return ls_loki_encode_tree(s, ev, out);
+}
+
+int ls_loki_encode_tree(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out)
 {
     struct loki_ctx *x = s->ctx;
     struct json_object *root = ls_kind_tree(s, &x->c, ev);
@@ -350,6 +482,14 @@ static int loki_finish(struct ls_sink *s, struct ls_batch *b)
 }
 
 /* ---- configuration and request ------------------------------------------------------------ */
+
+/* The row's transforms are exactly fly-log-shipper's loki_json, which encode_bytes() does. */
+static bool is_loki_json(const struct ls_transform *t)
+{
+    return t && t[0].op == LS_TF_COPY_OR_NULL && strcmp(t[0].from, "log.level") == 0 &&
+           strcmp(t[0].to, "level") == 0 && t[1].op == LS_TF_MERGE_MESSAGE &&
+           t[2].op == LS_TF_DELETE && strcmp(t[2].from, "timestamp") == 0 && t[3].op == LS_TF_END;
+}
 
 /* "Authorization: Basic base64(user:password)" or NULL on out-of-memory. */
 static char *basic_auth(const char *user, const char *pass)
@@ -412,6 +552,7 @@ static int loki_configure_as(struct ls_sink *s, const struct ls_env *env, struct
     }
     /* The intermediate lines have no separators of their own (loki.h). */
     s->frame.prefix = s->frame.sep = s->frame.suffix = NULL;
+    x->on_bytes = !logfmt && is_loki_json(s->preset->transforms);
     return rc;
 }
 

@@ -30,4 +30,14 @@ extern const struct ls_sink_kind ls_kind_loki_logfmt;
  */
 int ls_loki_envelope(const char *in, size_t len, struct ls_buf *out, char *err, size_t errlen);
 
+/*
+ * A configured loki/loki_logfmt sink's intermediate line for ev, through the json-c tree and
+ * the row's transforms. The `loki` kind's encoder does the same on the canonical bytes, without
+ * a tree, whenever the record's message cannot need merging; this is the reference it is
+ * checked against (test_loki, fuzz_kinds). 0 or -1.
+ */
+struct ls_event;
+struct ls_sink;
+int ls_loki_encode_tree(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out);
+
 #endif
