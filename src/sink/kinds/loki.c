@@ -5,7 +5,9 @@
  *
  * Each event becomes one entry of a stream: the row's transforms (loki_json: `level` copied
  * from `log.level`, a JSON `message` merged, `timestamp` deleted) run on a private tree, the six
- * labels are rendered from it, and the line is the tree as canonical JSON or logfmt. The entry
+ * labels are rendered from it, and the line is the tree as canonical JSON or logfmt. For JSON
+ * lines the same is done on the event's canonical bytes without a tree (encode_bytes), unless
+ * the message may need merging. The entry
  * time is the record's own `timestamp` in ns (receive time when it has none), PROVIDERS.md §0
  * item 3; there is no out-of-order filter (Part 2 §2.9). encode() writes an intermediate line
  * per event (loki.h) and finish() groups them into the push envelope when the batch closes, so
@@ -338,23 +340,14 @@ static int put_member(struct ls_buf *b, bool *first, const char *key, size_t kn,
     return rc ? -1 : 0;
 }
 
-/*
- * The loki_json transform and the labels on the event's canonical bytes, without a tree:
- * `level` = the value at log.level (null when absent) in its sorted place, `timestamp` left
- * out, every other member copied. A record whose `message` is a string starting with `{` may
- * need the merge step, which takes a tree: returns 1 for those, else 0 or -1. The bytes are
- * those of the tree path (canonical values are their own canonical serialisation, and a
- * canonical string literal is what ls_json_canon_write_string writes for its text); the
- * provider goldens and test_loki check it.
- */
 #define TOP_MEMBERS 64 /* records with more top-level members take the tree path */
 
-/* The value at `path` given the record's top-level members: the first segment from the table,
-   the rest inside that value. */
 struct member {
     struct ls_json_span key, value;
 };
 
+/* The value at `path` given the record's top-level members: the first segment from the table,
+   the rest inside that value. */
 static int top_path(const struct member *top, size_t n, const char *path, struct ls_json_span *v)
 {
     const char *dot = strchr(path, '.');
@@ -370,6 +363,15 @@ static int top_path(const struct member *top, size_t n, const char *path, struct
     return 0;
 }
 
+/*
+ * The loki_json transform and the labels on the event's canonical bytes, without a tree:
+ * `level` = the value at log.level (null when absent) in its sorted place, `timestamp` left
+ * out, every other member copied. A record whose `message` is a string starting with `{` may
+ * need the merge step, which takes a tree: returns 1 for those, else 0 or -1. The bytes are
+ * those of the tree path (canonical values are their own canonical serialisation, and a
+ * canonical string literal is what ls_json_canon_write_string writes for its text); the
+ * provider goldens and test_loki check it.
+ */
 static int encode_bytes(struct loki_ctx *x, const struct ls_event *ev, struct ls_buf *out)
 {
     /* One pass over the top-level members; labels and level are looked up in them after. */
