@@ -100,7 +100,7 @@ int ls_config_read(const struct ls_env *env, struct ls_config *c, struct ls_prob
     if (ls_env_uint(env, "LOGSHIP_INTAKE_QUEUE", 8192, 16, 10000000, &c->intake_queue, err,
                     sizeof(err)) != 0)
         ls_problems_add(problems, "%s", err);
-    if (ls_env_uint(env, "LOGSHIP_PARSE_THREADS", 1, 0, 64, &c->parse_threads, err, sizeof(err)) !=
+    if (ls_env_uint(env, "LOGSHIP_PARSE_THREADS", 0, 0, 64, &c->parse_threads, err, sizeof(err)) !=
         0)
         ls_problems_add(problems, "%s", err);
     c->buffer_dir = ls_env_get(env, "LOGSHIP_BUFFER_DIR");

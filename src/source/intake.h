@@ -1,17 +1,16 @@
 /*
- * The intake: the bounded hand-off between a source's delivery thread and the parsing thread,
- * plus that thread, which parses each payload once (event/parse.c) and offers the resulting
- * events to every sink whose filter matches (route/router.c).
+ * The intake: parses each payload once (event/parse.c) and offers the resulting events to every
+ * sink whose filter matches.
  *
- * Why two steps: measured here (DESIGN.md), parsing inside the NATS delivery callback lost
- * 86.5% of a full-speed stream. ls_intake_push only copies subject and payload into one
- * allocation and queues it. When the hand-off is full, push waits: the source's own buffer
- * (nats.c's pending queue, whose limits we raise and whose drops we count) absorbs the burst,
- * and stdin simply reads slower.
+ * With threads = 0 (the default) push parses and routes on the caller's thread. For NATS that
+ * is the pump (source/nats.c), not nats.c's reader, so the socket is still drained into the
+ * client's pending buffer while a payload is parsed. Measured in docs/design.md ("Parsing on
+ * the pump"): on 2 cores this costs less CPU per record at full load than a hand-off.
  *
- * With threads = 0 there is no hand-off: push parses and routes on the caller's thread. For
- * NATS that is the pump (source/nats.c), not nats.c's reader, so the socket is still drained
- * while a payload is parsed; measured in docs/design.md ("Parsing lanes").
+ * With threads > 0 the intake is a bounded hand-off to that many parsing threads ("lanes"):
+ * push only copies subject and payload into one allocation and queues it on the lane of the
+ * subject. When the lane is full, push waits: the source's own buffer (nats.c's pending queue,
+ * whose limits we raise and whose drops we count) absorbs the burst, and stdin reads slower.
  */
 #ifndef LS_INTAKE_H
 #define LS_INTAKE_H

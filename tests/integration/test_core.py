@@ -122,12 +122,13 @@ class Test(unittest.TestCase):
         self._deliver_fixtures(gzip=True)
 
     def test_parsing_on_the_receiving_thread_or_many_lanes(self):
-        # LOGSHIP_PARSE_THREADS=0 parses on the NATS pump itself (no hand-off); 3 lanes spread
-        # subjects. Every record arrives once either way, and one instance's records in order.
-        for threads in ("0", "3"):
+        # LOGSHIP_PARSE_THREADS=0 (the default) parses on the NATS pump itself; 1 and 3 hand
+        # payloads to parsing lanes by subject. Every record arrives once either way, and one
+        # instance's records in order.
+        for threads in ("0", "1", "3"):
             with self.subTest(threads=threads):
                 self.rx.clear()
-                _, reqs = self._deliver_fixtures(gzip=False, ordered=threads == "0",
+                _, reqs = self._deliver_fixtures(gzip=False, ordered=threads != "3",
                                                  LOGSHIP_PARSE_THREADS=threads)
                 by_subject = {}
                 for subject, payload in harness.fixture_records():
