@@ -223,6 +223,33 @@ LS_TEST(test_json_canon_buffer_cap_fails)
     json_object_put(o);
 }
 
+/* The 16- and 8-byte scans stop exactly where a byte-by-byte scan would: every stop byte at
+   every position of every length up to 48, and each buffer ending right at its length (a
+   heap copy of exactly n bytes, so ASan sees any read past the end). */
+LS_TEST(test_json_canon_plain_run_stops_at_every_position)
+{
+    static const unsigned char stops[] = {'"', '\\', 0x00, 0x01, 0x1F};
+    static const unsigned char plains[] = {' ', 'a', 0x7F, 0x80, 0xC3, 0xFF};
+    for (size_t n = 0; n <= 48; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            for (size_t k = 0; k < sizeof(stops); k++) {
+                unsigned char *b = malloc(n ? n : 1);
+                CHECK(b != NULL);
+                for (size_t i = 0; i < n; i++)
+                    b[i] = plains[i % sizeof(plains)];
+                if (at < n)
+                    b[at] = stops[k];
+                size_t got = ls_json_canon_plain_run((const char *)b, n);
+                free(b);
+                if (got != at) {
+                    fprintf(stderr, "  n=%zu stop 0x%02x at %zu: got %zu\n", n, stops[k], at, got);
+                    CHECK(0);
+                }
+            }
+        }
+    }
+}
+
 LS_TEST_MAIN(LS_CASE(test_json_canon_string_escapes), LS_CASE(test_json_canon_write_string_appends),
              LS_CASE(test_json_canon_keys_sorted_every_level),
              LS_CASE(test_json_canon_many_keys_sorted),
@@ -231,4 +258,5 @@ LS_TEST_MAIN(LS_CASE(test_json_canon_string_escapes), LS_CASE(test_json_canon_wr
              LS_CASE(test_json_canon_big_integer_marker),
              LS_CASE(test_json_canon_computed_doubles_like_serde),
              LS_CASE(test_json_canon_scalars_and_nul), LS_CASE(test_json_canon_depth_limit),
-             LS_CASE(test_json_canon_buffer_cap_fails))
+             LS_CASE(test_json_canon_buffer_cap_fails),
+             LS_CASE(test_json_canon_plain_run_stops_at_every_position))

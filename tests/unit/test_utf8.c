@@ -1,6 +1,8 @@
 /* Unit tests for event/utf8.c: validity and from_utf8_lossy-compatible repair. */
 #include "test.h"
 
+#include <stdbool.h>
+
 #include "event/utf8.h"
 #include "util/buf.h"
 
@@ -116,6 +118,41 @@ LS_TEST(test_utf8_cut_backs_off_split_character)
     CHECK_INT(ls_utf8_cut("\x80\x80\x80\x80\x80", 5, 4), 4); /* invalid anyway: cut as is */
 }
 
+/* The 16- and 8-byte ASCII scans hand over to the sequence check at the right byte: a valid
+   and an invalid non-ASCII sequence at every position of every length up to 48, in a heap
+   copy of exactly n bytes (ASan sees any read past the end). */
+LS_TEST(test_utf8_valid_at_every_position)
+{
+    static const struct {
+        const char *seq;
+        size_t len;
+        bool valid;
+    } seqs[] = {{"\xC3\xA9", 2, true}, {"\xE2\x82\xAC", 3, true}, {"\xF0\x9F\x98\x80", 4, true},
+                {"\xC3", 1, false},    {"\x80", 1, false},        {"\xED\xA0\x80", 3, false}};
+    for (size_t n = 0; n <= 48; n++) {
+        for (size_t k = 0; k < sizeof(seqs) / sizeof(seqs[0]); k++) {
+            for (size_t at = 0; at + seqs[k].len <= n; at++) {
+                char *b = malloc(n ? n : 1);
+                CHECK(b != NULL);
+                memset(b, 'a', n);
+                memcpy(b + at, seqs[k].seq, seqs[k].len);
+                bool got = ls_utf8_valid(b, n);
+                free(b);
+                if (got != seqs[k].valid) {
+                    fprintf(stderr, "  n=%zu seq %zu at %zu: got %d\n", n, k, at, got);
+                    CHECK(0);
+                }
+            }
+        }
+        char *b = malloc(n ? n : 1);
+        CHECK(b != NULL);
+        memset(b, 'a', n);
+        CHECK(ls_utf8_valid(b, n));
+        free(b);
+    }
+}
+
 LS_TEST_MAIN(LS_CASE(test_utf8_valid_matches_table), LS_CASE(test_utf8_repair_matches_lossy),
              LS_CASE(test_utf8_repair_appends), LS_CASE(test_utf8_repair_cap_keeps_content),
-             LS_CASE(test_utf8_cut_backs_off_split_character))
+             LS_CASE(test_utf8_cut_backs_off_split_character),
+             LS_CASE(test_utf8_valid_at_every_position))
