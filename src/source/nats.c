@@ -321,6 +321,12 @@ static natsStatus make_options(const struct ls_nats_config *c, struct ls_nats_so
     if (st == NATS_OK)
         st = natsOptions_SetErrorHandler(o, on_error, s);
     if (st == NATS_OK)
+        /* One read takes up to 256 KB instead of nats.c's default 32 KB, so the reader makes
+           fewer calls when data has piled up (bench/raw_sub uses 1 MB). Measured, 3 alternating
+           pairs: steady 50 k/s 4.84 -> 4.59 CPU-us per record (better in each pair), loaded
+           240 k/s 3.57 -> 3.45 (mixed). */
+        st = natsOptions_SetIOBufSize(o, 256 * 1024);
+    if (st == NATS_OK)
         st = natsOptions_SetPingInterval(o, 10000);
     if (st == NATS_OK)
         st = natsOptions_SetMaxPingsOut(o, 3);
