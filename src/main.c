@@ -28,6 +28,7 @@
 
 #include <curl/curl.h>
 #include <nats/nats.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -253,18 +254,28 @@ static void canary_act(struct app *a, enum ls_canary_action act)
     }
 }
 
-static void wait_for_stop(struct app *a, sigset_t *set)
+/* Returns the exit code: 0 after a signal, EXIT_RUNTIME when the NATS client gave up. */
+static int wait_for_stop(struct app *a, sigset_t *set)
 {
+    char why[512];
     for (;;) {
         int64_t tick_ms = a->canary ? ls_canary_tick_ms(a->canary) : 1000;
         struct timespec tick = {tick_ms / 1000, (tick_ms % 1000) * 1000000};
         int sig = sigtimedwait(set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
             LS_INFO("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-            return;
+            return 0;
         }
         if (sig == SIGUSR1)
-            return;
+            return 0;
+        /* Running on without a connection would ship nothing while looking alive: stop, so
+           that the supervisor restarts logship and the reason is in the log. */
+        if (ls_nats_gave_up(a->source, why, sizeof(why))) {
+            LS_ERROR("NATS: the client closed the connection and will not retry: %s; "
+                     "shutting down",
+                     why);
+            return EXIT_RUNTIME;
+        }
         ls_nats_tick(a->source);
         if (a->canary)
             canary_act(a, ls_canary_tick(a->canary, ls_time_mono_ms()));
@@ -333,6 +344,11 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    /* Before anything else touches OpenSSL: no cleanup at exit. nats.c 3.4's nats_Close frees
+       OpenSSL's compression-method list without clearing it once it has used TLS (nats.c
+       issue 904), and OpenSSL's own exit handler then freed it again: a crash at every exit
+       after a TLS connection to NATS. The memory goes back with the process either way. */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     a.env = ls_env_from_environ();
     if (!a.env) {
@@ -376,7 +392,7 @@ int main(int argc, char **argv)
 
     int rc = 0;
     if (start(&a) == 0)
-        wait_for_stop(&a, &set);
+        rc = wait_for_stop(&a, &set);
     else
         rc = EXIT_RUNTIME;
     shutdown_all(&a);

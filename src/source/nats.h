@@ -1,7 +1,9 @@
 /*
  * The NATS source: one connection (nats.c), one subscription to SUBJECT, optionally in the
- * QUEUE group, reconnecting forever with capped backoff. Its delivery callback only copies
- * the message into the intake and returns; parsing happens on the intake's thread.
+ * QUEUE group, reconnecting forever with capped backoff. In core NATS a pump thread reads the
+ * socket (nats_loop.h), takes the messages off a synchronous subscription and pushes them into
+ * the intake, which parses them on that thread or hands them to parsing lanes. JetStream
+ * keeps nats.c's reader thread and a fetch thread (see nats.c).
  */
 #ifndef LS_SOURCE_NATS_H
 #define LS_SOURCE_NATS_H
@@ -56,6 +58,9 @@ void ls_nats_stop(struct ls_nats_source *s);
 /* Replaces the subscription with a fresh one on the same subject and queue group (the canary's
    first remedy). Main thread. 0 or -1. */
 int ls_nats_resubscribe(struct ls_nats_source *s);
+/* True once nats.c has closed the connection for good without being asked (it stops retrying
+   on some errors, e.g. TLS wanted but not offered); `why` gets its last error. Main thread. */
+bool ls_nats_gave_up(struct ls_nats_source *s, char *why, size_t whylen);
 /* Connected and subscribed: the condition /health reports as 200. */
 bool ls_nats_healthy(struct ls_nats_source *s);
 /* Appends the source's health object ({"state":...,"subscribed":...}). */

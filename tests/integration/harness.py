@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -228,16 +229,20 @@ def _parse_nats_url(url):
     return u.hostname or "127.0.0.1", u.port or 4222
 
 
-def nats_publish(url, messages, timeout=30.0):
+def nats_publish(url, messages, timeout=30.0, ca=None):
     """Publishes (subject, payload) pairs with the raw NATS protocol and waits for the server's
     PONG, so every message has been processed when this returns. Payloads are bytes or str.
+    ca: a CA file; the connection is upgraded to TLS after the server's INFO, as NATS does.
     Raises AssertionError if the server answers -ERR (e.g. a payload above max_payload)."""
     host, port = _parse_nats_url(url)
-    with socket.create_connection((host, port), timeout=timeout) as s:
-        s.settimeout(timeout)
-        info = _read_line(s)
+    with socket.create_connection((host, port), timeout=timeout) as raw:
+        raw.settimeout(timeout)
+        info = _read_line(raw)
         if not info.startswith(b"INFO "):
             raise AssertionError("unexpected NATS greeting: %r" % info[:200])
+        s = raw
+        if ca is not None:
+            s = ssl.create_default_context(cafile=ca).wrap_socket(raw, server_hostname=host)
         out = [b'CONNECT {"verbose":false,"pedantic":false,"name":"test-publisher"}\r\n']
         size = 0
         for subject, payload in messages:
@@ -260,6 +265,25 @@ def nats_publish(url, messages, timeout=30.0):
             buf += chunk
             if b"-ERR" in buf:
                 raise AssertionError("NATS server error: %r" % buf[buf.index(b"-ERR"):][:300])
+
+
+def make_test_certs(d):
+    """A throw-away CA and a server certificate for localhost and 127.0.0.1, made with the
+    openssl CLI in directory d. Returns {"ca.pem", "server.pem", "server.key"} -> path."""
+    def run(*args):
+        subprocess.run(["openssl"] + list(args), cwd=d, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
+        "/CN=logship test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+    return {name: os.path.join(d, name) for name in ("ca.pem", "server.pem", "server.key")}
 
 
 # -- prometheus text -----------------------------------------------------------------------------

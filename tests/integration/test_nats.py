@@ -1,8 +1,10 @@
 """The NATS source against a real nats-server: health and counters follow a server outage,
-delivery resumes after the server comes back on the same port, and instances sharing a QUEUE
-split the stream without duplicates.
+delivery resumes after the server comes back on the same port, instances sharing a QUEUE
+split the stream without duplicates, and a server that demands TLS is followed.
 """
 
+import shutil
+import tempfile
 import unittest
 
 import harness
@@ -104,6 +106,54 @@ class Test(unittest.TestCase):
         recs = [canon(x) for x in harness.delivered(rx.requests)]
         harness.assert_same_records(self, recs, [p for _, p in first] * 2)
 
+    def test_server_that_requires_tls(self):
+        """A nats:// URL to a server that requires TLS: the client upgrades and verifies it
+        with LOGSHIP_NATS_CA_FILE. The pump reads the socket itself (src/source/nats_loop.c),
+        so this also checks that nothing waits inside the TLS layer: a large burst, then a
+        few records alone, each arrive in full without more traffic behind them."""
+        d = tempfile.mkdtemp(prefix="ls-nats-ca-")
+        self.addCleanup(shutil.rmtree, d, True)
+        certs = harness.make_test_certs(d)
+        tls = harness.start_nats(self, args=["--tls", "--tlscert", certs["server.pem"],
+                                             "--tlskey", certs["server.key"]])
+        rx = harness.start_receiver(self)
+        ls = harness.start_logship(self, harness.http_env(
+            tls, rx, LOGSHIP_NATS_CA_FILE=certs["ca.pem"]))
+        status, body = ls.wait_healthy(15)
+        self.assertEqual(body["nats"]["state"], "connected")
+        burst = self.fixtures * 40
+        harness.nats_publish(tls.url, burst, ca=certs["ca.pem"])
+        rx.wait_for(lambda rs: harness.delivered_count(rs) >= len(burst), 30,
+                    "%d records over TLS" % len(burst))
+        few = self.fixtures[:3]
+        harness.nats_publish(tls.url, few, ca=certs["ca.pem"])
+        rx.wait_for(lambda rs: harness.delivered_count(rs) >= len(burst) + len(few), 10,
+                    "three more records over TLS")
+        ls.assert_clean(self)
+        harness.assert_same_records(self, [canon(x) for x in harness.delivered(rx.requests)],
+                                    [p for _, p in burst + few])
+        self.assertEqual(ls.metric("logship_nats_dropped_total"), 0)
+        # nats.c 3.4 and OpenSSL's exit handler both freed the same list (main.c): a crash
+        # at exit after every TLS connection.
+        self.assertEqual(ls.stop(), 0)
+
+    def test_server_without_tls_refused_when_a_ca_is_given(self):
+        """LOGSHIP_NATS_CA_FILE asks for TLS: a server that does not offer it is refused, never
+        used in plain text. nats.c gives up on that error, so logship says why and exits
+        (code 3) instead of running on without a connection."""
+        d = tempfile.mkdtemp(prefix="ls-nats-ca-")
+        self.addCleanup(shutil.rmtree, d, True)
+        certs = harness.make_test_certs(d)
+        rx = harness.start_receiver(self)
+        ls = harness.start_logship(self, harness.http_env(
+            self.nats, rx, LOGSHIP_NATS_CA_FILE=certs["ca.pem"]))
+        self.assertEqual(ls.wait_exit(20), 3)
+        err = ls.stderr_text()
+        self.assertIn("will not retry", err)
+        self.assertIn("LOGSHIP_NATS_CA_FILE is set: the server must offer TLS", err)
+        self.assertNotIn("connected to NATS", err)
+        self.assertNotIn("test-token-abc", err)
+        self.assertEqual(harness.sanitizer_reports(err), [])
 
 if __name__ == "__main__":
     unittest.main()

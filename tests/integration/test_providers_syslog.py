@@ -41,22 +41,7 @@ _CERTS = {}
 def setUpModule():  # noqa: N802 - unittest's name
     d = tempfile.mkdtemp(prefix="ls-syslog-ca-")
     _CERTS["dir"] = d
-
-    def run(*args):
-        subprocess.run(["openssl"] + list(args), cwd=d, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj",
-        "/CN=logship test CA", "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    run("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
-    with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                "extendedKeyUsage=serverAuth\n")
-    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
-    for name in ("ca.pem", "server.pem", "server.key"):
-        _CERTS[name] = os.path.join(d, name)
+    _CERTS.update(harness.make_test_certs(d))
 
 
 def tearDownModule():  # noqa: N802
