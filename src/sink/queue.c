@@ -1,6 +1,7 @@
 /* A sink's bounded event queue; see queue.h. */
 #include "sink/queue.h"
 #include "event/event.h"
+#include "util/wait_hook.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -84,7 +85,7 @@ bool ls_sink_queue_push(struct ls_sink_queue *q, struct ls_event *ev, int64_t wa
         }
         int rc = 0;
         while (q->count == q->cap && !q->closed && rc != ETIMEDOUT)
-            rc = pthread_cond_timedwait(&q->not_full, &q->lock, &until);
+            rc = ls_wait_hook_cond_wait(&q->not_full, &q->lock, CLOCK_MONOTONIC, &until);
         q->producers_waiting--;
         if (q->count == q->cap)
             q->shedding = true;

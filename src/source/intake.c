@@ -7,6 +7,7 @@
 #include "sink/registry.h"
 #include "sink/sink.h"
 #include "source/canary.h"
+#include "util/wait_hook.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -213,7 +214,7 @@ int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *pa
     struct lane *l = lane_for(in, subject);
     pthread_mutex_lock(&l->lock);
     while (l->count == l->cap && !l->closed)
-        pthread_cond_wait(&l->not_full, &l->lock);
+        ls_wait_hook_cond_wait(&l->not_full, &l->lock, CLOCK_REALTIME, NULL);
     if (l->closed) {
         pthread_mutex_unlock(&l->lock);
         if (ack) {

@@ -17,6 +17,7 @@
 #include "route/subject.h"
 #include "util/buf.h"
 #include "util/time.h"
+#include "util/wait_hook.h"
 
 #include <nats/nats.h>
 #include <pthread.h>
@@ -224,12 +225,17 @@ static size_t pump_burst(struct ls_nats_source *s, size_t max)
  * hundred messages: each costs a wake-up and at least two system calls, so at moderate rates
  * fewer, larger rounds are cheaper. It stays within [PUMP_NAP_MIN_US, PUMP_NAP_MAX_US], which
  * bounds the added latency; while data keeps coming faster than a round takes, rounds follow
- * without a nap. Messages wait in the kernel's socket buffer during a nap; a round reads at
- * most PUMP_READS buffers of 256 KB before handing them on, so the client's pending limits,
- * not the read, decide what a slow pipeline drops.
+ * without a nap. Messages wait in the kernel's socket buffer during a nap, never longer.
+ *
+ * A round first reads everything that has arrived (up to PUMP_READS buffers of 256 KB), then
+ * hands on up to PUMP_BURST messages. Reading is a fraction of the cost of handling, so when
+ * records come faster than logship handles them the socket stays drained and the excess piles
+ * up in nats.c's buffer, whose limits drop it counted, rather than in the server, which would
+ * disconnect a slow client and lose its backlog without a count. For the same reason the pump
+ * keeps reading while it waits for room downstream (pump_wait_hook, util/wait_hook.h).
  */
 #define PUMP_BURST       4096
-#define PUMP_READS       4
+#define PUMP_READS       64
 #define PUMP_NAP_MIN_US  500
 #define PUMP_NAP_MAX_US  8000
 #define PUMP_BURST_SMALL 256  /* fewer: nap longer */
@@ -245,10 +251,18 @@ static size_t pump_round(struct ls_nats_source *s, long nap_us, bool *again)
     return n;
 }
 
+/* While the pump waits for a full sink queue or parsing lane: keep the socket drained. */
+static void pump_wait_hook(void *arg)
+{
+    struct ls_nats_source *s = arg;
+    ls_nats_loop_run(s->loop, 0, PUMP_READS);
+}
+
 static void *pump_main(void *arg)
 {
     struct ls_nats_source *s = arg;
     pthread_setname_np(pthread_self(), "ls-nats");
+    ls_wait_hook_set(pump_wait_hook, s);
     long nap_us = 1000;
     bool again = false;
     while (!atomic_load(&s->paused)) {
@@ -265,6 +279,7 @@ static void *pump_main(void *arg)
     again = true;
     for (int i = 0; i < 16 && again; i++)
         pump_round(s, 0, &again);
+    ls_wait_hook_set(NULL, NULL);
     return NULL;
 }
 

@@ -103,6 +103,27 @@ class Test(unittest.TestCase):
         self.rx.respond = None
         ls.stop()
 
+    def test_reads_the_socket_while_waiting_for_room(self):
+        # The pump reads its own socket. Blocked on a full sink queue (a hung destination,
+        # 10 s of back-pressure), it must keep reading, so that a burst arriving meanwhile
+        # fills the client's buffer and is dropped there, counted, instead of waiting in the
+        # server until it disconnects the slow client. The first 300 records fit the client
+        # buffer and block the pump; the next 3,000 do not fit.
+        self.rx.respond = lambda req: {"hang": True}
+        env = self._tiny_client_buffer_env("10s")
+        env["LOGSHIP_NATS_PENDING_BYTES"] = "1MiB"
+        ls = harness.start_logship(self, env)
+        ls.wait_healthy(15)
+        harness.nats_publish(self.nats.url, self.fixtures)
+        ls.wait_metric("logship_received_total", lambda v: v >= 110, 10)
+        self.assertEqual(ls.metric("logship_nats_dropped_total"), 0)
+        harness.nats_publish(self.nats.url, self.fixtures * 10)
+        ls.wait_metric("logship_nats_dropped_total", lambda v: v > 0, 5)
+        self.assertEqual(ls.metric("logship_nats_disconnects_total"), 0)
+        self.rx.release()
+        self.rx.respond = None
+        ls.stop()
+
     def test_keeps_draining_while_the_client_drops(self):
         # nats.c reports NATS_SLOW_CONSUMER again after every further drop. The pump once
         # stopped at that status, so with the client buffer full and messages still arriving it
