@@ -575,6 +575,19 @@ static void *js_fetch_main(void *arg)
     return NULL;
 }
 
+/* Why nats.c closed the connection for good, for the log. */
+static const char *closed_reason(struct ls_nats_source *s, char *why, size_t whylen)
+{
+    const char *text = NULL;
+    natsStatus st = natsConnection_GetLastError(s->nc, &text);
+    /* nats.c reports the last attempt ("no server available"), not that the server offered
+       no TLS; name the setting that asks for it. */
+    snprintf(why, whylen, "%s%s", text && *text ? text : natsStatus_GetText(st),
+             s->cfg && s->cfg->ca_file ? " (LOGSHIP_NATS_CA_FILE is set: the server must offer TLS)"
+                                       : "");
+    return why;
+}
+
 /*
  * Starts nats.c's library threads (timers, connection callbacks, the message collector) as
  * SCHED_BATCH: they inherit the policy of the thread that creates them, and this thread goes
@@ -610,6 +623,7 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
         return NULL;
     }
     s->intake = in;
+    s->cfg = c;
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->pump_lock, NULL);
     pthread_cond_init(&s->closed_cond, NULL);
@@ -644,7 +658,6 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
     s->pending_bytes = c->pending_bytes;
     if (st == NATS_OK && (!s->subject || (c->queue && !s->queue)))
         st = NATS_NO_MEMORY;
-    s->cfg = c;
     if (st == NATS_OK && c->js_stream) {
         s->ack_pending = ls_metrics_gauge("logship_jetstream_ack_pending", NULL,
                                           "Messages delivered by JetStream, not yet acknowledged.");
@@ -674,7 +687,14 @@ struct ls_nats_source *ls_nats_start(const struct ls_nats_config *c, struct ls_i
         natsConnection_FlushTimeout(s->nc, 5000) != NATS_OK)
         LS_WARN("NATS flush after subscribing timed out; the subscription may start late");
     if (st != NATS_OK) {
-        snprintf(err, errlen, "NATS: %s (%s)", natsStatus_GetText(st), nats_GetLastError(NULL));
+        /* nats.c may have given up on the connection already (subscribing then fails with
+           "Connection Closed"): say why it did instead. */
+        char why[384];
+        if (s->nc && natsConnection_IsClosed(s->nc))
+            snprintf(err, errlen, "NATS: the client closed the connection and will not retry: %s",
+                     closed_reason(s, why, sizeof(why)));
+        else
+            snprintf(err, errlen, "NATS: %s (%s)", natsStatus_GetText(st), nats_GetLastError(NULL));
         ls_nats_stop(s);
         return NULL;
     }
@@ -779,12 +799,7 @@ bool ls_nats_gave_up(struct ls_nats_source *s, char *why, size_t whylen)
     pthread_mutex_unlock(&s->lock);
     if (!closed)
         return false;
-    const char *text = NULL;
-    natsStatus st = natsConnection_GetLastError(s->nc, &text);
-    /* nats.c reports the last attempt ("no server available"), not that the server offered
-       no TLS; name the setting that asks for it. */
-    snprintf(why, whylen, "%s%s", text && *text ? text : natsStatus_GetText(st),
-             s->cfg->ca_file ? " (LOGSHIP_NATS_CA_FILE is set: the server must offer TLS)" : "");
+    closed_reason(s, why, whylen);
     return true;
 }
 
