@@ -715,7 +715,15 @@ void ls_nats_tick(struct ls_nats_source *s)
 
 void ls_nats_pause(struct ls_nats_source *s)
 {
-    if (!s || atomic_exchange(&s->paused, true))
+    if (!s || atomic_load(&s->paused))
+        return;
+    /* Core NATS: one round trip while the pump still reads. The server answers the PING after
+       everything it had already queued for us, so once the flush returns all of that is in
+       the client's buffer and is handed on below, however late the server wrote it. */
+    if (s->pumping && atomic_load(&s->connected) &&
+        natsConnection_FlushTimeout(s->nc, 2000) != NATS_OK)
+        LS_WARN("NATS flush at shutdown failed; records in flight from the server may be lost");
+    if (atomic_exchange(&s->paused, true))
         return;
     atomic_store(&s->stopping, true);
     if (s->loop)
