@@ -1,6 +1,7 @@
 /* A sink's bounded event queue; see queue.h. */
 #include "sink/queue.h"
 #include "event/event.h"
+#include "util/time.h"
 #include "util/wait_hook.h"
 
 #include <errno.h>
@@ -55,24 +56,13 @@ static void wake_locked(struct ls_sink_queue *q, bool *call_wake)
     }
 }
 
-static void deadline_in(struct timespec *ts, int64_t ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (ms % 1000) * 1000000;
-    if (ts->tv_nsec >= 1000000000) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000;
-    }
-}
-
 bool ls_sink_queue_push(struct ls_sink_queue *q, struct ls_event *ev, int64_t wait_ms)
 {
     bool call_wake = false;
     pthread_mutex_lock(&q->lock);
     if (q->count == q->cap && !q->closed && !q->shedding && wait_ms > 0) {
         struct timespec until;
-        deadline_in(&until, wait_ms);
+        ls_time_deadline(&until, CLOCK_MONOTONIC, wait_ms);
         q->producers_waiting++;
         /* The worker must run to make room: make sure it is not napping. */
         q->deep = true;
@@ -132,7 +122,7 @@ void ls_sink_queue_wait(struct ls_sink_queue *q, int64_t timeout_ms, bool return
                         bool deep)
 {
     struct timespec ts;
-    deadline_in(&ts, timeout_ms);
+    ls_time_deadline(&ts, CLOCK_MONOTONIC, timeout_ms);
     pthread_mutex_lock(&q->lock);
     if (q->count == 0 || !return_if_ready) {
         q->waiting = true;

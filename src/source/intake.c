@@ -7,6 +7,7 @@
 #include "sink/registry.h"
 #include "sink/sink.h"
 #include "source/canary.h"
+#include "util/time.h"
 #include "util/wait_hook.h"
 
 #include <pthread.h>
@@ -329,12 +330,7 @@ static void *parse_main(void *arg)
                     pthread_cond_wait(&l->not_empty, &l->lock);
             } else {
                 struct timespec until;
-                clock_gettime(CLOCK_MONOTONIC, &until);
-                until.tv_nsec += NAP_MS * 1000000L;
-                if (until.tv_nsec >= 1000000000L) {
-                    until.tv_sec++;
-                    until.tv_nsec -= 1000000000L;
-                }
+                ls_time_deadline(&until, CLOCK_MONOTONIC, NAP_MS);
                 while (l->waiting && !l->closed &&
                        pthread_cond_timedwait(&l->not_empty, &l->lock, &until) == 0)
                     ;

@@ -24,6 +24,17 @@ int64_t ls_time_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void ls_time_deadline(struct timespec *ts, clockid_t clock, int64_t ms)
+{
+    clock_gettime(clock, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 /* Days since 1970-01-01 of the given civil date (m 1..12, d 1..31). */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {

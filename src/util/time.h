@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Room for the longest text ls_time_format_rfc3339 writes, with its NUL. */
 #define LS_TIME_RFC3339_MAX 32
@@ -19,6 +20,8 @@
 int64_t ls_time_now_ns(void);
 /* Monotonic clock (CLOCK_MONOTONIC) in ms, for intervals and deadlines. */
 int64_t ls_time_mono_ms(void);
+/* *ts = now on `clock` + ms, normalised: a deadline for pthread_cond_timedwait. */
+void ls_time_deadline(struct timespec *ts, clockid_t clock, int64_t ms);
 
 /*
  * Parses an RFC 3339 date-time, the whole of s[0..n): `YYYY-MM-DD` then `T`, `t` or a space,

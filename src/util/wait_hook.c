@@ -1,5 +1,6 @@
 /* Work a thread keeps doing while it waits; see wait_hook.h. */
 #include "util/wait_hook.h"
+#include "util/time.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -25,12 +26,7 @@ int ls_wait_hook_cond_wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t cloc
     if (!hook_fn || in_hook)
         return until ? pthread_cond_timedwait(c, m, until) : pthread_cond_wait(c, m);
     struct timespec slice;
-    clock_gettime(clock, &slice);
-    slice.tv_nsec += LS_WAIT_HOOK_SLICE_MS * 1000000L;
-    if (slice.tv_nsec >= 1000000000L) {
-        slice.tv_sec++;
-        slice.tv_nsec -= 1000000000L;
-    }
+    ls_time_deadline(&slice, clock, LS_WAIT_HOOK_SLICE_MS);
     bool last = until && !before(&slice, until);
     int rc = pthread_cond_timedwait(c, m, last ? until : &slice);
     if (rc != ETIMEDOUT || last)

@@ -185,9 +185,25 @@ LS_TEST(test_time_clocks_advance)
     CHECK(b >= a);
 }
 
+LS_TEST(test_time_deadline_is_normalised_and_ahead)
+{
+    static const int64_t cases[] = {0, 1, 999, 1000, 1999, 123456};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct timespec before, d;
+        clock_gettime(CLOCK_MONOTONIC, &before);
+        ls_time_deadline(&d, CLOCK_MONOTONIC, cases[i]);
+        CHECK(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+        int64_t ahead_ms = ((int64_t)d.tv_sec - before.tv_sec) * 1000 +
+                           ((int64_t)d.tv_nsec - before.tv_nsec) / 1000000;
+        CHECK(ahead_ms >= cases[i]);
+        CHECK(ahead_ms <= cases[i] + 1000); /* the clock moved by less than a second */
+    }
+}
+
 LS_TEST_MAIN(LS_CASE(test_time_parse_valid), LS_CASE(test_time_parse_rejects_invalid),
              LS_CASE(test_time_parse_uses_length_not_nul),
              LS_CASE(test_time_format_digits_and_autosi),
              LS_CASE(test_time_format_round_trips_parse),
              LS_CASE(test_time_format_rejects_small_buffer_and_bad_digits),
-             LS_CASE(test_time_civil_breakdown), LS_CASE(test_time_clocks_advance))
+             LS_CASE(test_time_civil_breakdown), LS_CASE(test_time_clocks_advance),
+             LS_CASE(test_time_deadline_is_normalised_and_ahead))

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "util/time.h"
 #include "util/wait_hook.h"
 
 struct room {
@@ -36,17 +37,6 @@ static void room_init(struct room *r, int free_after)
     r->free_after = free_after;
 }
 
-static void deadline(struct timespec *ts, long ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 LS_TEST(test_wait_hook_runs_while_waiting_without_deadline)
 {
     struct room r;
@@ -67,7 +57,7 @@ LS_TEST(test_wait_hook_deadline_still_times_out)
     room_init(&r, 0);
     ls_wait_hook_set(hook, &r);
     struct timespec until;
-    deadline(&until, 10 * LS_WAIT_HOOK_SLICE_MS);
+    ls_time_deadline(&until, CLOCK_REALTIME, 10 * LS_WAIT_HOOK_SLICE_MS);
     pthread_mutex_lock(&r.lock);
     int rc = 0;
     while (!r.free && rc != ETIMEDOUT)
@@ -85,7 +75,7 @@ LS_TEST(test_wait_hook_absent_is_a_plain_timed_wait)
     struct room r;
     room_init(&r, 1);
     struct timespec until;
-    deadline(&until, 2 * LS_WAIT_HOOK_SLICE_MS);
+    ls_time_deadline(&until, CLOCK_REALTIME, 2 * LS_WAIT_HOOK_SLICE_MS);
     pthread_mutex_lock(&r.lock);
     int rc = ls_wait_hook_cond_wait(&r.cond, &r.lock, CLOCK_REALTIME, &until);
     pthread_mutex_unlock(&r.lock);
@@ -97,7 +87,7 @@ static void *other_thread(void *arg)
 {
     struct room *r = arg;
     struct timespec until;
-    deadline(&until, 3 * LS_WAIT_HOOK_SLICE_MS);
+    ls_time_deadline(&until, CLOCK_REALTIME, 3 * LS_WAIT_HOOK_SLICE_MS);
     pthread_mutex_lock(&r->lock);
     int rc = 0;
     while (rc != ETIMEDOUT)
