@@ -41,6 +41,7 @@ cleanup() {
   fi
   [ -n "${nats_pid:-}" ] && kill "$nats_pid" 2>/dev/null && wait "$nats_pid" 2>/dev/null || true
   echo "== shipped =="
+  echo "metrics as read just before SIGTERM (the batches still open are flushed after it):"
   grep -E '^logship_(received_total|sink_sent_events_total)' "$out/metrics.txt" 2>/dev/null || true
   echo "files written by the file sink:"
   (cd "$out/files" && find . -type f -name '*.ndjson*' -exec wc -l {} + 2>/dev/null | sed 's/^/  /')
