@@ -251,11 +251,18 @@ static size_t pump_round(struct ls_nats_source *s, long nap_us, bool *again)
     return n;
 }
 
-/* While the pump waits for a full sink queue or parsing lane: keep the socket drained. */
+/*
+ * While the pump waits for a full sink queue or parsing lane: keep the socket drained, a
+ * little at a time. PUMP_WAIT_READS buffers per 5 ms slice take up to 200 MB/s; a round's
+ * PUMP_READS (16 MB) could keep the pump reading for tens of milliseconds after the queue it
+ * waits for has made room.
+ */
+#define PUMP_WAIT_READS 4
+
 static void pump_wait_hook(void *arg)
 {
     struct ls_nats_source *s = arg;
-    ls_nats_loop_run(s->loop, 0, PUMP_READS);
+    ls_nats_loop_run(s->loop, 0, PUMP_WAIT_READS);
 }
 
 static void *pump_main(void *arg)
