@@ -23,13 +23,30 @@
 #define WAKE_CHUNK 64
 #define NAP_MS     2
 
+/* A payload waiting for its lane: a copy, or the source's own memory (ls_intake_push_lent). */
 struct raw_msg {
     struct ls_event_ack *ack; /* one reference, or NULL */
     int64_t recv_ns;
+    const char *subject, *data;
     size_t len;
-    char *subject; /* points into data, after the payload */
-    char data[];
+    void (*release)(void *); /* gives back what subject and data point into */
+    void *release_arg;
 };
+
+/* A payload that will not be parsed: its message is redelivered rather than acknowledged. */
+static void give_back(struct ls_event_ack *ack)
+{
+    if (ack) {
+        atomic_store(&ack->veto, true);
+        ls_event_ack_unref(ack);
+    }
+}
+
+static void raw_msg_drop(struct raw_msg *m)
+{
+    give_back(m->ack);
+    m->release(m->release_arg);
+}
 
 /*
  * A lane: one ring and the one thread that parses it. Payloads are spread over the lanes by
@@ -39,7 +56,7 @@ struct lane {
     struct ls_intake *in;
     pthread_mutex_t lock;
     pthread_cond_t not_empty, not_full;
-    struct raw_msg **ring;
+    struct raw_msg *ring;
     size_t cap, head, count;
     bool closed;
     bool started;
@@ -83,14 +100,8 @@ static void lane_free(struct lane *l)
 {
     if (!l->in)
         return;
-    for (size_t i = 0; l->ring && i < l->count; i++) {
-        struct raw_msg *m = l->ring[(l->head + i) % l->cap];
-        if (m->ack) {
-            atomic_store(&m->ack->veto, true);
-            ls_event_ack_unref(m->ack);
-        }
-        free(m);
-    }
+    for (size_t i = 0; l->ring && i < l->count; i++)
+        raw_msg_drop(&l->ring[(l->head + i) % l->cap]);
     free(l->ring);
     ls_parser_destroy(l->parser);
     pthread_mutex_destroy(&l->lock);
@@ -169,64 +180,42 @@ int ls_intake_push(struct ls_intake *in, const char *subject, const char *payloa
     return ls_intake_push_ack(in, subject, payload, len, recv_ns, NULL);
 }
 
-int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *payload, size_t len,
+/* Parses the payload on the calling thread (LOGSHIP_PARSE_THREADS=0). 0, or -1 when closed. */
+static int push_inline(struct ls_intake *in, const char *subject, const char *payload, size_t len,
                        int64_t recv_ns, struct ls_event_ack *ack)
 {
-    if (in->inline_parse) {
-        struct lane *l = &in->lanes[0];
-        pthread_mutex_lock(&l->lock);
-        bool closed = l->closed;
-        if (!closed) {
-            ls_counter_inc(in->received);
-            ls_counter_add(in->received_bytes, len);
-            parse_one(l, subject, payload, len, recv_ns, ack);
-        }
-        pthread_mutex_unlock(&l->lock);
-        if (closed) {
-            if (ack) {
-                atomic_store(&ack->veto, true); /* shutting down: let the server redeliver it */
-                ls_event_ack_unref(ack);
-            }
-            ls_counter_inc(in->dropped);
-            return -1;
-        }
-        return 0;
+    struct lane *l = &in->lanes[0];
+    pthread_mutex_lock(&l->lock);
+    bool closed = l->closed;
+    if (!closed) {
+        ls_counter_inc(in->received);
+        ls_counter_add(in->received_bytes, len);
+        parse_one(l, subject, payload, len, recv_ns, ack);
     }
-    size_t slen = strlen(subject);
-    struct raw_msg *m = malloc(sizeof(*m) + len + 1 + slen + 1);
-    if (!m) {
-        if (ack) {
-            atomic_store(&ack->veto, true);
-            ls_event_ack_unref(ack);
-        }
+    pthread_mutex_unlock(&l->lock);
+    if (closed) {
+        give_back(ack);
         ls_counter_inc(in->dropped);
-        LS_LOG_EVERY(LS_LOG_ERROR, 10000, "out of memory at the intake, payload dropped");
         return -1;
     }
-    m->ack = ack;
-    m->recv_ns = recv_ns;
-    m->len = len;
-    if (len)
-        memcpy(m->data, payload, len);
-    m->data[len] = '\0';
-    m->subject = m->data + len + 1;
-    memcpy(m->subject, subject, slen + 1);
+    return 0;
+}
 
-    struct lane *l = lane_for(in, subject);
+/* Queues m for the lane of its subject, waiting while that lane is full. 0, or -1 when the
+   intake is closed (m's ack is then vetoed, its memory is not released). */
+static int enqueue(struct ls_intake *in, const struct raw_msg *m)
+{
+    struct lane *l = lane_for(in, m->subject);
     pthread_mutex_lock(&l->lock);
     while (l->count == l->cap && !l->closed)
         ls_wait_hook_cond_wait(&l->not_full, &l->lock, CLOCK_REALTIME, NULL);
     if (l->closed) {
         pthread_mutex_unlock(&l->lock);
-        if (ack) {
-            atomic_store(&ack->veto, true); /* shutting down: let the server redeliver it */
-            ls_event_ack_unref(ack);
-        }
-        free(m);
+        give_back(m->ack);
         ls_counter_inc(in->dropped);
         return -1;
     }
-    l->ring[(l->head + l->count) % l->cap] = m;
+    l->ring[(l->head + l->count) % l->cap] = *m;
     l->count++;
     if (l->waiting && (l->deep || l->count >= WAKE_CHUNK)) {
         l->waiting = false;
@@ -234,8 +223,42 @@ int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *pa
     }
     pthread_mutex_unlock(&l->lock);
     ls_counter_inc(in->received);
-    ls_counter_add(in->received_bytes, len);
+    ls_counter_add(in->received_bytes, m->len);
     return 0;
+}
+
+int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *payload, size_t len,
+                       int64_t recv_ns, struct ls_event_ack *ack)
+{
+    if (in->inline_parse)
+        return push_inline(in, subject, payload, len, recv_ns, ack);
+    size_t slen = strlen(subject);
+    char *copy = malloc(len + 1 + slen + 1);
+    if (!copy) {
+        give_back(ack);
+        ls_counter_inc(in->dropped);
+        LS_LOG_EVERY(LS_LOG_ERROR, 10000, "out of memory at the intake, payload dropped");
+        return -1;
+    }
+    if (len)
+        memcpy(copy, payload, len);
+    copy[len] = '\0';
+    memcpy(copy + len + 1, subject, slen + 1);
+    struct raw_msg m = {ack, recv_ns, copy + len + 1, copy, len, free, copy};
+    if (enqueue(in, &m) != 0) {
+        free(copy);
+        return -1;
+    }
+    return 0;
+}
+
+int ls_intake_push_lent(struct ls_intake *in, const char *subject, const char *payload, size_t len,
+                        int64_t recv_ns, void (*release)(void *), void *arg)
+{
+    if (in->inline_parse)
+        return push_inline(in, subject, payload, len, recv_ns, NULL);
+    struct raw_msg m = {NULL, recv_ns, subject, payload, len, release, arg};
+    return enqueue(in, &m) == 0 ? 1 : -1;
 }
 
 /*
@@ -318,7 +341,7 @@ static void *parse_main(void *arg)
 {
     struct lane *l = arg;                            /* one lane: its ring, its thread */
     pthread_setname_np(pthread_self(), "ls-intake"); /* visible in top -H and /proc */
-    struct raw_msg *batch[POP_BATCH];
+    struct raw_msg batch[POP_BATCH];
     bool found = false;
     for (;;) {
         pthread_mutex_lock(&l->lock);
@@ -352,9 +375,9 @@ static void *parse_main(void *arg)
         if (done)
             break;
         for (size_t i = 0; i < n; i++) {
-            struct raw_msg *m = batch[i];
+            struct raw_msg *m = &batch[i];
             parse_one(l, m->subject, m->data, m->len, m->recv_ns, m->ack);
-            free(m);
+            m->release(m->release_arg);
         }
     }
     return NULL;

@@ -39,6 +39,14 @@ int ls_intake_push(struct ls_intake *in, const char *subject, const char *payloa
 struct ls_event_ack;
 int ls_intake_push_ack(struct ls_intake *in, const char *subject, const char *payload, size_t len,
                        int64_t recv_ns, struct ls_event_ack *ack);
+/*
+ * The same as ls_intake_push, without the copy where it can: with parsing lanes the payload's
+ * memory itself is queued, and release(arg) is called on the lane's thread once it is parsed;
+ * returns 1. With parsing inline it is parsed at once and 0 is returned: the caller keeps the
+ * memory. -1 as ls_intake_push; the caller keeps the memory then too.
+ */
+int ls_intake_push_lent(struct ls_intake *in, const char *subject, const char *payload, size_t len,
+                        int64_t recv_ns, void (*release)(void *), void *arg);
 /* No more pushes; the parse thread finishes what is queued and exits. ls_intake_join waits. */
 void ls_intake_close(struct ls_intake *in);
 void ls_intake_join(struct ls_intake *in);

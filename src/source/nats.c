@@ -189,14 +189,19 @@ void ls_nats_config_describe(const struct ls_nats_config *c)
  */
 #define PUMP_GROUP 256
 
+static void destroy_msg(void *msg)
+{
+    natsMsg_Destroy(msg);
+}
+
 static size_t pump_burst(struct ls_nats_source *s, size_t max)
 {
     size_t n = 0, reports = 0;
     natsMsg *done[PUMP_GROUP];
     bool more = true;
     while (more && n < max && s->sub) {
-        size_t k = 0;
-        while (k < PUMP_GROUP && n + k < max) {
+        size_t k = 0, taken = 0; /* k: to destroy here; taken: handed on in this group */
+        while (taken < PUMP_GROUP && n + taken < max) {
             natsMsg *msg;
             natsStatus st = natsSubscription_NextMsg(&msg, s->sub, 0);
             if (st == NATS_SLOW_CONSUMER && ++reports < max)
@@ -205,13 +210,17 @@ static size_t pump_burst(struct ls_nats_source *s, size_t max)
                 more = false;
                 break;
             }
-            ls_intake_push(s->intake, natsMsg_GetSubject(msg), natsMsg_GetData(msg),
-                           (size_t)natsMsg_GetDataLength(msg), ls_time_now_ns());
-            done[k++] = msg;
+            /* With parsing lanes the lane takes the message itself and destroys it once parsed:
+               no copy, and the pump no longer allocates for the lane as well. */
+            if (ls_intake_push_lent(s->intake, natsMsg_GetSubject(msg), natsMsg_GetData(msg),
+                                    (size_t)natsMsg_GetDataLength(msg), ls_time_now_ns(),
+                                    destroy_msg, msg) != 1)
+                done[k++] = msg;
+            taken++;
         }
         for (size_t i = 0; i < k; i++)
             natsMsg_Destroy(done[i]);
-        n += k;
+        n += taken;
     }
     return n;
 }
