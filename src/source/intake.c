@@ -119,8 +119,10 @@ struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes, siz
     in->inline_parse = threads == 0;
     in->lanes = calloc(in->n_lanes, sizeof(*in->lanes));
     in->sinks = sinks;
+    /* Parsing inline, lane 0 is only a parser and a lock: its ring is never used. */
+    size_t per_lane = in->inline_parse ? 1 : capacity / in->n_lanes;
     for (size_t i = 0; in->lanes && i < in->n_lanes; i++)
-        if (lane_init(&in->lanes[i], in, capacity / in->n_lanes, max_record_bytes) != 0) {
+        if (lane_init(&in->lanes[i], in, per_lane, max_record_bytes) != 0) {
             ls_intake_destroy(in);
             return NULL;
         }
