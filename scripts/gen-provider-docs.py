@@ -31,7 +31,7 @@ REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 DEFAULT_OUT = os.path.join(REPO, "docs", "providers.md")
 # The scdoc comment line in docs/logship.1.scd that the provider section replaces.
 MAN_MARKER = "; @PROVIDERS@"
-DEFAULT_BATCH_BYTES = 10000000
+DEFAULT_BATCH_BYTES = 1000000
 DEFAULT_BATCH_MS = 1000
 
 
@@ -177,6 +177,13 @@ def markdown(table):
       "`_RETRY_MAX_ATTEMPTS`, `_QUEUE_MAX_EVENTS`, `_QUEUE_FULL_WAIT`, `_COMPRESSION`, "
       "`_COMPRESSION_LEVEL` and `_ENDPOINT` (see logship(1)); `<SINK>` is the provider's knob "
       "prefix below. Its name is the `sink` label in `/metrics` and the key in `/health`.")
+    w("")
+    w("Where a provider below shows 1,000,000 batch bytes and Vector's sink used 10,000,000 "
+      "(the http family, Axiom, Sematext, Mezmo and the others built on Vector's http sink), "
+      "that is a deliberate difference: logship builds a batch's body whole before compressing "
+      "it, so the limit bounds its memory under load. It changes only how a high record rate "
+      "is cut into requests, never the records or their framing; "
+      "`LOGSHIP_<SINK>_BATCH_MAX_BYTES=10000000` restores Vector's limit.")
     w("")
     w("%d provider%s:" % (len(table), "" if len(table) == 1 else "s"))
     w("")

@@ -71,7 +71,8 @@ int ls_presets_print_json(FILE *out)
         ls_buf_printf(&b,
                       "],\"batch_max_events\":%zu,\"batch_max_bytes\":%zu,"
                       "\"batch_timeout_ms\":%llu,\"compression\":\"%s\"}",
-                      p->batch_max_events, p->batch_max_bytes ? p->batch_max_bytes : 10000000,
+                      p->batch_max_events,
+                      p->batch_max_bytes ? p->batch_max_bytes : LS_SINK_DEFAULT_BATCH_BYTES,
                       (unsigned long long)(p->batch_timeout_ms ? p->batch_timeout_ms : 1000),
                       p->compression == LS_COMPRESS_GZIP ? "gzip" : "none");
     }

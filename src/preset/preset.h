@@ -76,7 +76,7 @@ struct ls_preset {
     enum ls_compression compression;
     const struct ls_transform *transforms; /* NULL or terminated by LS_TF_END */
     size_t batch_max_events;               /* 0 = no cap */
-    size_t batch_max_bytes;                /* 0 = the default (10,000,000) */
+    size_t batch_max_bytes;                /* 0 = LS_SINK_DEFAULT_BATCH_BYTES */
     uint64_t batch_timeout_ms;             /* 0 = the default (1 s) */
     const char *const *differences; /* deliberate differences from fly-log-shipper, one line each */
 };

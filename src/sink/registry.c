@@ -128,9 +128,11 @@ static int add_preset(struct ls_sink_list *out, const struct ls_preset *row,
     if (!s)
         return -1;
     s->preset = row;
-    /* PROVIDERS.md Part 1 §1.7: http family batches 10,000,000 bytes or 1 s, no event cap. */
+    /* PROVIDERS.md Part 1 §1.7: http family batches by bytes or 1 s, no event cap (the byte
+       default is logship's, see LS_SINK_DEFAULT_BATCH_BYTES). */
     s->cfg.batch_max_events = row->batch_max_events;
-    s->cfg.batch_max_bytes = row->batch_max_bytes ? row->batch_max_bytes : 10000000;
+    s->cfg.batch_max_bytes =
+        row->batch_max_bytes ? row->batch_max_bytes : LS_SINK_DEFAULT_BATCH_BYTES;
     s->cfg.batch_timeout_ms = row->batch_timeout_ms ? row->batch_timeout_ms : 1000;
     s->cfg.compression = row->compression;
     return add_sink(out, s, env, problems, broken);

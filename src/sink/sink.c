@@ -38,7 +38,7 @@ struct ls_sink *ls_sink_create(const struct ls_sink_kind *kind, const char *name
     pthread_mutex_init(&s->state_lock, NULL);
     /* Defaults of the generic http sink (PROVIDERS.md Part 1 §1.7); kinds lower them. */
     s->cfg.batch_max_events = 0;
-    s->cfg.batch_max_bytes = 10000000;
+    s->cfg.batch_max_bytes = LS_SINK_DEFAULT_BATCH_BYTES;
     s->cfg.batch_timeout_ms = 1000;
     s->cfg.concurrency = 4;
     s->cfg.request_timeout_ms = 60000;

@@ -224,6 +224,25 @@ class Test(unittest.TestCase):
         harness.assert_same_records(self, [canon(x) for x in harness.delivered(reqs)], lines)
         self._check_headers(reqs)
 
+    def test_default_batch_is_at_most_a_million_bytes(self):
+        # The default byte limit bounds memory under load (LS_SINK_DEFAULT_BATCH_BYTES): 2.4 MB
+        # of records read at once go out as full 1 MB bodies, not one 10 MB body as in Vector.
+        lines = [json.dumps({"message": "m%05d %s" % (i, "x" * 760), "n": i},
+                            separators=(",", ":"), sort_keys=True) for i in range(3000)]
+        env = harness.http_env(None, self.rx, token=TOKEN, LOGSHIP_HTTP_COMPRESSION="gzip")
+        ls = harness.start_logship(self, env, args=["--input", "-"],
+                                   stdin=("\n".join(lines) + "\n").encode())
+        self.assertEqual(ls.wait_exit(30), 0, ls.describe())
+        ls.assert_clean(self)
+        reqs = self.rx.requests
+        # Decompressed sizes, largest first: requests in flight together may arrive in any order.
+        sizes = sorted((len(r["data"]) for r in reqs), reverse=True)
+        self.assertGreaterEqual(len(reqs), 3, sizes)
+        self.assertLessEqual(sizes[0], 1000000, sizes)
+        self.assertGreater(sizes[1], 990000, sizes)
+        harness.assert_same_records(self, [canon(x) for x in harness.delivered(reqs)],
+                                    [canon(json.loads(x)) for x in lines])
+
     def test_input_stdin_subject_lines_filtered(self):
         with open(harness.fixture_path("fly-logs.subjects.ndjson"), "rb") as f:
             data = f.read()
