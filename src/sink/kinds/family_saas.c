@@ -272,15 +272,17 @@ int ls_saas_write_epoch_seconds(struct ls_buf *out, int64_t ns)
 
 int ls_saas_pct_encode(struct ls_buf *out, const char *s, bool form)
 {
+    if (!form)
+        return ls_buf_put_pct(out, s, strlen(s));
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.' || c == '_' || (form ? c == '*' : c == '~');
+                    c == '-' || c == '.' || c == '_' || c == '*';
         int rc;
         if (keep)
             rc = ls_buf_putc(out, (char)c);
-        else if (form && c == ' ')
+        else if (c == ' ')
             rc = ls_buf_putc(out, '+');
         else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};
