@@ -155,7 +155,8 @@ struct ls_sink_metrics {
     struct ls_counter *dead_letter;
     struct ls_counter *abandoned; /* given up at shutdown */
     struct ls_counter *encode_errors;
-    struct ls_counter *filtered; /* dropped by kind->accept */
+    struct ls_counter *truncated; /* records cut to the destination's limit */
+    struct ls_counter *filtered;  /* dropped by kind->accept */
     struct ls_counter *flush_events, *flush_bytes, *flush_timeout, *flush_shutdown;
     struct ls_gauge *inflight;
 };
