@@ -185,6 +185,12 @@ def markdown(table):
       "is cut into requests, never the records or their framing; "
       "`LOGSHIP_<SINK>_BATCH_MAX_BYTES=10000000` restores Vector's limit.")
     w("")
+    w("In a request URL, a variable's value that lands in the path or query (a dataset, a "
+      "source token) is percent-encoded (RFC 3986: `A-Za-z0-9-._~` kept, `/` and everything "
+      "else as `%XX`), so it stays one path segment or one query value. Values that make the "
+      "scheme, host or a whole base URL (`HTTP_URL`, `HUMIO_ENDPOINT`, "
+      "`BETTER_STACK_INGESTING_HOST`, `DATADOG_SITE`, ...) are used as they are.")
+    w("")
     w("%d provider%s:" % (len(table), "" if len(table) == 1 else "s"))
     w("")
     w("| provider | turned on by | kind | what it sends |")
@@ -266,7 +272,9 @@ def scdoc_section(table):
     w("Generated from the preset table (*logship --providers*); the same table is "
       "docs/providers.md. A provider is on when the variables marked required (and one of "
       "those marked one-of, where there are any) are set; each also takes the per-sink knobs "
-      "above with its knob prefix as _SINK_.")
+      "above with its knob prefix as _SINK_. A variable's value that lands in a URL's path or "
+      "query is percent-encoded (RFC 3986); values that make the scheme, host or a whole base "
+      "URL are used as they are.")
     w("")
     for row in table:
         name = row.get("name", "?")

@@ -3,9 +3,11 @@
  * header fields and the MSG bytes from a record, and the TLS stream the lines go out on.
  */
 #include "codec/syslog.h"
+#include "event/utf8.h"
 #include "util/buf.h"
 #include "util/time.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,6 +40,22 @@ static int put_field(struct ls_buf *out, const char *s, size_t n)
             return -1;
     }
     return 0;
+}
+
+/* Bytes MSG byte c takes on the line (LF, CR and NUL are written as two). */
+static size_t msg_width(char c)
+{
+    return c == '\n' || c == '\r' || c == '\0' ? 2 : 1;
+}
+
+/* The longest prefix of s[0..n) that takes at most room bytes written and ends on a character
+   boundary. */
+static size_t msg_fit(const char *s, size_t n, size_t room)
+{
+    size_t k = 0, used = 0;
+    while (k < n && used + msg_width(s[k]) <= room)
+        used += msg_width(s[k++]);
+    return ls_utf8_cut(s, n, k);
 }
 
 static int put_msg(struct ls_buf *out, const char *s, size_t n)
@@ -74,8 +92,25 @@ int ls_syslog_append(struct ls_buf *out, const struct ls_syslog_line *l)
         if (rc == 0)
             rc = ls_buf_puts(out, ": ");
     }
+    const char *msg = l->msg ? l->msg : "";
+    size_t n = l->msg ? l->msg_len : 0;
+    bool cut = false;
+    if (rc == 0 && l->max) {
+        size_t head = out->len - before, mark = strlen(LS_SYSLOG_CUT_MARKER), width = 0;
+        for (size_t i = 0; i < n && head + width + 1 <= l->max; i++)
+            width += msg_width(msg[i]);
+        if (head + width + 1 > l->max) {
+            cut = true;
+            if (head + mark + 1 > l->max)
+                rc = -1;
+            else
+                n = msg_fit(msg, n, l->max - head - mark - 1);
+        }
+    }
     if (rc == 0)
-        rc = put_msg(out, l->msg ? l->msg : "", l->msg ? l->msg_len : 0);
+        rc = put_msg(out, msg, n);
+    if (rc == 0 && cut)
+        rc = ls_buf_puts(out, LS_SYSLOG_CUT_MARKER);
     if (rc == 0)
         rc = ls_buf_putc(out, '\n');
     if (rc != 0) {
@@ -84,5 +119,5 @@ int ls_syslog_append(struct ls_buf *out, const struct ls_syslog_line *l)
             out->data[before] = '\0';
         return -1;
     }
-    return 0;
+    return cut ? 1 : 0;
 }

@@ -13,6 +13,11 @@
  * does) and NUL as `\0`; every other byte is copied. Host and tag bytes that would break the
  * header (space, control bytes, DEL) become `_`.
  *
+ * Length: with `max` set, the whole line (LF included) is at most max bytes. A MSG that does not
+ * fit is cut, at a character boundary (never inside a UTF-8 sequence, never inside an escape),
+ * and ends with LS_SYSLOG_CUT_MARKER; the line stays one line, so a record is never split into
+ * two messages. Papertrail takes messages of up to 100 000 bytes (PROVIDERS.md Part 2 §7.6).
+ *
  * Leaf code used by sink/kinds/papertrail.c: pure, no logging, any thread.
  */
 #ifndef LS_CODEC_SYSLOG_H
@@ -26,6 +31,9 @@ struct ls_buf;
 /* Facility user (1) * 8 + severity informational (6): what Vector sends for every event. */
 #define LS_SYSLOG_PRI_USER_INFO 14
 
+/* What ends a MSG that was cut to fit `max` (the text Slack's truncation ends with, too). */
+#define LS_SYSLOG_CUT_MARKER "\xe2\x80\xa6[truncated]"
+
 struct ls_syslog_line {
     int pri;          /* 0..191 */
     int64_t time_ns;  /* ns since the Unix epoch; the header shows its UTC second */
@@ -35,11 +43,13 @@ struct ls_syslog_line {
     long pid;        /* < 0: `TAG: ` without `[PID]` */
     const char *msg; /* borrowed; may hold any bytes, including NUL */
     size_t msg_len;
+    size_t max; /* longest line, LF included; 0 = no limit */
 };
 
 /*
- * Appends one line (with its final LF) to out. Returns 0, or -1 when pri is out of range or
- * out cannot grow (out then keeps what it had before the call).
+ * Appends one line (with its final LF) to out. Returns 0, or 1 when MSG was cut to fit `max`,
+ * or -1 when pri is out of range, when the header alone leaves no room for the marker within
+ * `max`, or when out cannot grow (out then keeps what it had before the call).
  */
 int ls_syslog_append(struct ls_buf *out, const struct ls_syslog_line *line);
 

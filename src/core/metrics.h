@@ -17,6 +17,12 @@
 
 struct ls_buf;
 
+/* logship_truncated_total is registered by the intake (no label) and by every sink (label
+   `sink`); the first registration's help wins, so both pass this one. */
+#define LS_TRUNCATED_HELP                                                                          \
+    "Records shipped cut: payloads over LOGSHIP_MAX_RECORD_BYTES (no label) or records over "      \
+    "a destination's own limit (label sink, e.g. Papertrail's 100000-byte lines)."
+
 struct ls_counter {
     _Atomic uint64_t v;
 };

@@ -67,10 +67,12 @@ enum ls_activation ls_preset_activation(const struct ls_preset *p, const struct 
     return LS_PRESET_PARTIAL;
 }
 
-char *ls_preset_expand(const char *tmpl, const struct ls_env *env, char *err, size_t errlen)
+static char *expand(const char *tmpl, bool url, const struct ls_env *env, char *err, size_t errlen)
 {
     struct ls_template *t = NULL;
-    if (ls_template_compile(tmpl, &t, err, errlen) != 0)
+    int rc = url ? ls_template_compile_url(tmpl, &t, err, errlen)
+                 : ls_template_compile(tmpl, &t, err, errlen);
+    if (rc != 0)
         return NULL;
     struct ls_buf out;
     ls_buf_init(&out, 0);
@@ -83,4 +85,14 @@ char *ls_preset_expand(const char *tmpl, const struct ls_env *env, char *err, si
     ls_buf_free(&out);
     ls_template_destroy(t);
     return res;
+}
+
+char *ls_preset_expand(const char *tmpl, const struct ls_env *env, char *err, size_t errlen)
+{
+    return expand(tmpl, false, env, err, errlen);
+}
+
+char *ls_preset_expand_url(const char *tmpl, const struct ls_env *env, char *err, size_t errlen)
+{
+    return expand(tmpl, true, env, err, errlen);
 }

@@ -102,6 +102,9 @@ const char *ls_preset_value(const struct ls_env *env, const struct ls_preset_var
 /* Renders a `${...}` template against the environment (no record fields); a new string or NULL
    with a message naming the variable in err. */
 char *ls_preset_expand(const char *tmpl, const struct ls_env *env, char *err, size_t errlen);
+/* The same for a row's URL: values that land in the path or query are percent-encoded
+   (preset/template.h, "URL templates"). */
+char *ls_preset_expand_url(const char *tmpl, const struct ls_env *env, char *err, size_t errlen);
 
 /* Prints the whole table as JSON (`logship --providers`); 0 or -1. */
 int ls_presets_print_json(FILE *out);

@@ -43,7 +43,7 @@ static const struct ls_preset axiom = {
     .vars =
         (const struct ls_preset_var[]){
             {"AXIOM_TOKEN", LS_VAR_REQUIRED | LS_VAR_SECRET, NULL, "API token (Bearer)"},
-            {"AXIOM_DATASET", LS_VAR_REQUIRED, NULL, "dataset name"},
+            {"AXIOM_DATASET", LS_VAR_REQUIRED, NULL, "dataset name (URL-encoded for you)"},
             {NULL, 0, NULL, NULL},
         },
     .url = "https://api.axiom.co/v1/datasets/${AXIOM_DATASET}/ingest?timestamp-field=timestamp",
@@ -92,7 +92,7 @@ static const struct ls_preset baselime = {
     .vars =
         (const struct ls_preset_var[]){
             {"BASELIME_API_KEY", LS_VAR_REQUIRED | LS_VAR_SECRET, NULL, "API key (Bearer)"},
-            {"BASELIME_DATASET", 0, "flyio", "dataset (empty: flyio)"},
+            {"BASELIME_DATASET", 0, "flyio", "dataset (empty: flyio; URL-encoded for you)"},
             {NULL, 0, NULL, NULL},
         },
     .url = "https://events.baselime.io/v1/${BASELIME_DATASET:-flyio}",
@@ -213,7 +213,7 @@ static const struct ls_preset logflare = {
         (const struct ls_preset_var[]){
             {"LOGFLARE_API_KEY", LS_VAR_REQUIRED | LS_VAR_SECRET, NULL, "API key (X-API-Key)"},
             {"LOGFLARE_SOURCE_TOKEN", LS_VAR_REQUIRED | LS_VAR_SECRET, NULL,
-             "source UUID (sent in the URL query)"},
+             "source UUID (sent in the URL query, URL-encoded for you)"},
             {NULL, 0, NULL, NULL},
         },
     .url = "https://api.logflare.app/logs/vector?source=${LOGFLARE_SOURCE_TOKEN}",

@@ -170,7 +170,10 @@ static const struct ls_preset humio = {
     .differences =
         (const char *const[]){
             "HUMIO_ENDPOINT works (Vector's rendered config is invalid TOML: every sink stops).",
-            "`time` is the record's time in epoch seconds with its fraction; Vector sends none.",
+            "`time` is the record's own time, epoch seconds with a millisecond fraction, and "
+            "`@timestamp.nanos` in the event holds the sub-millisecond nanoseconds (the shape "
+            "Vector gives a real timestamp); Vector sends neither, the record's timestamp being "
+            "a string.",
             NULL,
         },
 };

@@ -33,6 +33,9 @@ static const struct ls_preset papertrail = {
             "fly-log-shipper drops what it was writing).",
             "An endpoint without a port or an unknown codec turns off only this sink, naming the "
             "variable (fly-log-shipper does not start).",
+            "Lines stay within Papertrail's 100,000-byte message limit: a longer record's MSG is "
+            "cut at a character boundary, ends with a [truncated] marker and is counted in "
+            "logship_truncated_total{sink=\"papertrail\"} (fly-log-shipper sends it whole).",
             NULL,
         },
 };

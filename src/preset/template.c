@@ -39,6 +39,7 @@ struct part {
     char *text; /* literal bytes, variable name or field path; NUL-terminated; owned */
     size_t len;
     struct seq word; /* K_ENV with op != OP_PLAIN: the default or alternative */
+    bool encode;     /* K_ENV: the value is percent-encoded (URL path or query) */
 };
 
 struct name {
@@ -324,7 +325,46 @@ static int parse_field(struct parser *p, struct seq *q)
     return 0;
 }
 
-int ls_template_compile(const char *text, struct ls_template **out, char *err, size_t errlen)
+/*
+ * URL templates: where does a reference land? The decision is made from the template's own
+ * literal text before it, never from values, so a value holding `/` or `?` cannot change how
+ * the values after it are written. A reference is in the path or query when that text, after
+ * its `scheme://` (if any), already holds a `/`, `?` or `#`; before that point it is the
+ * scheme, host or a whole base URL (`${HTTP_URL}`, `https://${HOST}`, `${BASE}/v1`).
+ */
+static bool past_authority(const char *lit)
+{
+    const char *s = strstr(lit, "://");
+    return strpbrk(s ? s + 3 : lit, "/?#") != NULL;
+}
+
+/* Marks a reference, and the references nested in its word, whose values land in it. */
+static void mark_encode(struct part *p)
+{
+    p->encode = true;
+    for (size_t i = 0; i < p->word.n; i++)
+        if (p->word.v[i].kind == K_ENV)
+            mark_encode(&p->word.v[i]);
+}
+
+static int mark_url_refs(struct ls_template *t)
+{
+    struct ls_buf seen; /* the literal text so far */
+    ls_buf_init(&seen, 0);
+    for (size_t i = 0; i < t->parts.n; i++) {
+        struct part *p = &t->parts.v[i];
+        if (p->kind == K_LIT && ls_buf_append(&seen, p->text, p->len) != 0) {
+            ls_buf_free(&seen);
+            return -1;
+        }
+        if (p->kind == K_ENV && past_authority(seen.data ? seen.data : ""))
+            mark_encode(p);
+    }
+    ls_buf_free(&seen);
+    return 0;
+}
+
+static int compile(const char *text, bool url, struct ls_template **out, char *err, size_t errlen)
 {
     if (text == NULL) {
         seterr(err, errlen, "no template text");
@@ -353,11 +393,25 @@ int ls_template_compile(const char *text, struct ls_template **out, char *err, s
         if (rc != 0)
             goto fail;
     }
+    if (url && mark_url_refs(t) != 0) {
+        oom(&p);
+        goto fail;
+    }
     *out = t;
     return 0;
 fail:
     ls_template_destroy(t);
     return -1;
+}
+
+int ls_template_compile(const char *text, struct ls_template **out, char *err, size_t errlen)
+{
+    return compile(text, false, out, err, errlen);
+}
+
+int ls_template_compile_url(const char *text, struct ls_template **out, char *err, size_t errlen)
+{
+    return compile(text, true, out, err, errlen);
 }
 
 void ls_template_destroy(struct ls_template *t)
@@ -406,6 +460,19 @@ static int append(struct rctx *r, const char *s, size_t n)
     return 0;
 }
 
+/* A variable's value: as it is, or percent-encoded where a URL template puts it in the path
+   or query. */
+static int put_value(struct rctx *r, const struct part *p, const char *v)
+{
+    if (!p->encode)
+        return append(r, v, strlen(v));
+    if (ls_buf_put_pct(r->out, v, strlen(v)) != 0) {
+        seterr(r->err, r->errlen, "rendered template exceeds the size limit or memory ran out");
+        return -1;
+    }
+    return 0;
+}
+
 static int render_ref(struct rctx *r, const struct part *p)
 {
     if (r->env == NULL) {
@@ -420,11 +487,11 @@ static int render_ref(struct rctx *r, const struct part *p)
             seterr(r->err, r->errlen, "%s is not set", p->text);
             return -1;
         }
-        return append(r, v, strlen(v));
+        return put_value(r, p, v);
     case OP_DEF_EMPTY:
-        return full ? append(r, v, strlen(v)) : render_seq(r, &p->word);
+        return full ? put_value(r, p, v) : render_seq(r, &p->word);
     case OP_DEF_UNSET:
-        return set ? append(r, v, strlen(v)) : render_seq(r, &p->word);
+        return set ? put_value(r, p, v) : render_seq(r, &p->word);
     case OP_ALT_NONEMPTY:
         return full ? render_seq(r, &p->word) : 0;
     case OP_ALT_SET:

@@ -19,6 +19,17 @@
  * Values are used literally (PROVIDERS.md §0 item 4): a value containing `$`, `${X}`, `{{`,
  * quotes or backslashes is copied byte for byte and never expanded again.
  *
+ * URL templates (ls_template_compile_url) differ in one way: a variable's value that lands in
+ * the URL's path or query is percent-encoded (RFC 3986: unreserved `A-Za-z0-9-._~` kept,
+ * every other byte as %XX, `/` included), so `AXIOM_DATASET=my logs/x` stays one path segment
+ * (`my%20logs%2Fx`). Where a value lands is decided from the template's literal text before
+ * the reference: after its `scheme://` (if any), a `/`, `?` or `#` starts the path or query.
+ * Values before that point are the scheme, host or a whole base URL (`${HTTP_URL}`,
+ * `https://${BETTER_STACK_INGESTING_HOST}`, `${HUMIO_ENDPOINT}/services/...`) and are copied
+ * as they are. A nested reference is written the way its enclosing one is. The template's own
+ * literal text, defaults included (`${BASELIME_DATASET:-flyio}`), is never encoded: it is
+ * written as URL text already. Fields are written as the field callback renders them.
+ *
  * Threads: compile and bind at start-up; a compiled template is then read-only and may be
  * rendered from several threads at once.
  */
@@ -50,6 +61,9 @@ typedef int (*ls_field_fn)(const char *path, struct ls_buf *out, void *ctx);
  * untouched.
  */
 int ls_template_compile(const char *text, struct ls_template **out, char *err, size_t errlen);
+
+/** ls_template_compile for a URL: values in the path or query are percent-encoded (above). */
+int ls_template_compile_url(const char *text, struct ls_template **out, char *err, size_t errlen);
 
 /** Frees a template. Accepts NULL. */
 void ls_template_destroy(struct ls_template *t);

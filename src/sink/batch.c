@@ -31,6 +31,7 @@ void ls_batch_free(struct ls_batch *b)
     ls_buf_free(&b->body);
     ls_buf_free(&b->wire);
     free(b->partition);
+    free(b->object);
     free(b);
 }
 

@@ -196,6 +196,7 @@ static void register_metrics(struct ls_sink *s)
                            "Events still undelivered when the shutdown deadline passed.");
     m->encode_errors = ls_metrics_counter("logship_sink_encode_errors_total", l,
                                           "Events the sink could not encode (dropped, logged).");
+    m->truncated = ls_metrics_counter("logship_truncated_total", l, LS_TRUNCATED_HELP);
     m->filtered = ls_metrics_counter("logship_sink_filtered_events_total", l,
                                      "Events the sink's filter left out (e.g. Slack keywords, "
                                      "throttle).");

@@ -45,6 +45,7 @@ struct ls_batch {
     struct ls_buf body;    /* framed, uncompressed */
     struct ls_buf wire;    /* what goes on the wire (compressed body), when different */
     char *partition;       /* partition key (e.g. hostname for Mezmo); NULL = none */
+    char *object;          /* kind->object_name() (the S3 key), fixed at seal; or NULL */
     int64_t opened_ms;     /* monotonic time of the first event */
     int attempts;          /* send attempts so far */
     int64_t retry_at_ms;   /* when a retried batch may go again */
@@ -94,6 +95,12 @@ struct ls_sink_kind {
     /* Delivers a finished batch itself (console, file, syslog, multi-call APIs) and returns an
        enum ls_outcome; err says why on RETRY/REJECT. Kinds that set this have no HTTP request. */
     int (*write)(struct ls_sink *s, struct ls_batch *b, char *err, size_t errlen);
+    /* Names a batch once, when it is sealed: appends the name (the S3 object key) to out; the
+       worker keeps it in b->object, and request() uses it for every attempt, so a retry after
+       a lost response overwrites the object the first attempt may have written instead of
+       adding a second one. A batch made by a split gets a name of its own. 0, or -1 (the batch
+       is rejected). Optional. */
+    int (*object_name)(struct ls_sink *s, const struct ls_batch *b, struct ls_buf *out);
     /* Builds the HTTP request for a batch (URL, headers). Pure. */
     int (*request)(struct ls_sink *s, const struct ls_batch *b, struct ls_request *req);
     /* Rewrites a closed batch's body before compression, for protocols whose envelope depends
@@ -159,7 +166,8 @@ struct ls_sink_metrics {
     struct ls_counter *dead_letter;
     struct ls_counter *abandoned; /* given up at shutdown */
     struct ls_counter *encode_errors;
-    struct ls_counter *filtered; /* dropped by kind->accept */
+    struct ls_counter *truncated; /* records cut to the destination's limit */
+    struct ls_counter *filtered;  /* dropped by kind->accept */
     struct ls_counter *flush_events, *flush_bytes, *flush_timeout, *flush_shutdown;
     struct ls_gauge *inflight;
 };

@@ -129,7 +129,7 @@ static void count_flush(struct ls_sink *s, enum flush_reason r)
     ls_counter_inc(c[r]);
 }
 
-/* Finishes the framing and compresses; the batch is then immutable until settled. */
+/* Finishes the framing, compresses and names the batch; it is then immutable until settled. */
 static int seal(struct worker *w, struct ls_batch *b)
 {
     struct ls_sink *s = w->s;
@@ -150,6 +150,14 @@ static int seal(struct worker *w, struct ls_batch *b)
             ls_buf_init(&b->body, 0);
         } else {
             ls_buf_free(&b->body);
+        }
+    }
+    if (s->kind->object_name) {
+        struct ls_buf name;
+        ls_buf_init(&name, 0);
+        if (s->kind->object_name(s, b, &name) != 0 || !(b->object = ls_buf_steal(&name, NULL))) {
+            ls_buf_free(&name);
+            return -1;
         }
     }
     w->seal_us += ((ls_time_now_ns() - t0) / 1000 - w->seal_us) / 4;

@@ -143,8 +143,7 @@ struct ls_intake *ls_intake_create(size_t capacity, size_t max_record_bytes, siz
                                    "Empty payloads (no event to ship).");
     in->empty_arrays = ls_metrics_counter("logship_empty_arrays_total", NULL,
                                           "Payloads that were an empty JSON array (no event).");
-    in->truncated = ls_metrics_counter("logship_truncated_total", NULL,
-                                       "Payloads over LOGSHIP_MAX_RECORD_BYTES, shipped cut.");
+    in->truncated = ls_metrics_counter("logship_truncated_total", NULL, LS_TRUNCATED_HELP);
     in->unrouted = ls_metrics_counter("logship_unrouted_events_total", NULL,
                                       "Events no sink's subject filter matched.");
     in->dropped = ls_metrics_counter("logship_intake_dropped_total", NULL,

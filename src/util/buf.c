@@ -1,6 +1,7 @@
 /* Growable byte buffer; see buf.h. */
 #include "util/buf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,25 @@ int ls_buf_printf(struct ls_buf *b, const char *fmt, ...)
     int rc = ls_buf_vprintf(b, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+int ls_buf_put_pct(struct ls_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t before = b->len;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '.' || c == '_' || c == '~';
+        char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+        if (keep ? ls_buf_putc(b, (char)c) != 0 : ls_buf_append(b, e, 3) != 0) {
+            b->len = before;
+            if (b->data)
+                b->data[before] = '\0';
+            return -1;
+        }
+    }
+    return 0;
 }
 
 char *ls_buf_steal(struct ls_buf *b, size_t *len)

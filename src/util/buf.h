@@ -27,6 +27,10 @@ int ls_buf_puts(struct ls_buf *b, const char *s);
 int ls_buf_putc(struct ls_buf *b, char c);
 int ls_buf_printf(struct ls_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int ls_buf_vprintf(struct ls_buf *b, const char *fmt, va_list ap);
+/* Appends s[0..n) percent-encoded as RFC 3986 §2.1 says: the unreserved bytes A-Z a-z 0-9
+   `-._~` are kept, every other byte becomes %XX (upper-case hex), so the result is safe in a
+   URL path segment or a query value. */
+int ls_buf_put_pct(struct ls_buf *b, const char *s, size_t n);
 /* Hands the allocation to the caller (NUL-terminated, may be NULL when empty); resets b. */
 char *ls_buf_steal(struct ls_buf *b, size_t *len);
 

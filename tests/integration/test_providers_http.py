@@ -150,6 +150,26 @@ class Test(unittest.TestCase):
         req = self._golden("axiom", "worked-example", ROWS["axiom"].env)
         self.assertIsNone(harness.header(req, "x-axiom-org-id"))
 
+    def test_axiom_dataset_percent_encoded_in_path(self):
+        # A value in the URL path stays one segment: RFC 3986 percent-encoding, `/` included.
+        env = dict(ROWS["axiom"].env, AXIOM_DATASET="my logs/x")
+        env.update(providers.endpoint_env("AXIOM", self.rx))
+        reqs, _ = providers.run_input(self, env, [R], self.rx)
+        self.assertEqual(reqs[0]["path"],
+                         "/v1/datasets/my%20logs%2Fx/ingest?timestamp-field=timestamp")
+
+    def test_logflare_source_token_percent_encoded_in_query_and_masked(self):
+        token = "src token&x=1/2"
+        env = dict(ROWS["logflare"].env, LOGFLARE_SOURCE_TOKEN=token)
+        env.update(providers.endpoint_env("LOGFLARE", self.rx))
+        reqs, _ = providers.run_input(self, env, [R], self.rx)
+        self.assertEqual(reqs[0]["path"], "/logs/vector?source=src%20token%26x%3D1%2F2")
+        # --check masks the secret in the form the URL holds it.
+        p = check(env)
+        self.assertEqual(p.returncode, 0, output(p))
+        self.assertIn("/logs/vector?source=****", p.stdout_text)
+        harness.assert_no_secret(self, [output(p)], [token, "src%20token%26x%3D1%2F2"])
+
     def test_appsignal_golden_request(self):
         req = self._golden("appsignal", "worked-example", ROWS["appsignal"].env)
         self.assertEqual(harness.header(req, "Content-Encoding"), "gzip")

@@ -332,6 +332,21 @@ class Test(unittest.TestCase):
         # Each attempt is signed afresh (the signature is only valid for 15 minutes).
         verify_sigv4(self, reqs[1], SECRET, "auto")
 
+    def test_s3_retry_after_lost_response_reuses_key(self):
+        # The first PUT arrives but its answer is lost (connection reset): the retry writes the
+        # same key, overwriting that object instead of leaving a duplicate next to it.
+        reqs, _ = self.run_scripted([{"reset": True}], 2)
+        self.assertRegex(reqs[0]["path"], KEY_RE)
+        self.assertEqual(reqs[1]["path"], reqs[0]["path"])
+        self.assertEqual(reqs[1]["status"], 200)
+        self.assertEqual(reqs[1]["data"], R)
+        verify_sigv4(self, reqs[1], SECRET, "auto")
+
+    def test_s3_retry_after_503_reuses_key(self):
+        reqs, _ = self.run_scripted([{"status": 503, "body": XML_ERR % ("InternalError", "x")},
+                                     {"status": 500}], 3)
+        self.assertEqual({r["path"] for r in reqs}, {reqs[0]["path"]})
+
     def test_s3_throttled_429_retried(self):
         self.run_scripted([{"status": 429, "body": "slow down"}], 2)
 

@@ -117,9 +117,13 @@ def expect_logdna(rec):
 
 
 def expect_humio(rec):
+    # Vector's humio_logs for a real timestamp: `time` in whole ms, the rest of the ns in the
+    # event's `@timestamp.nanos` (not replaced when the record has one).
     rec = dict(rec)
     ns = rfc3339_ns(rec.pop("timestamp"))
-    t = str((decimal.Decimal(ns) / 10**9).normalize())
+    ms = ns // 10**6
+    rec.setdefault("@timestamp.nanos", ns - ms * 10**6)
+    t = str((decimal.Decimal(ms) / 1000).normalize())
     return {"event": rec, "fields": {}, "time": t, "host": rec["fly"]["app"]["instance"]}
 
 
@@ -241,6 +245,25 @@ class Test(unittest.TestCase):
         reqs, _ = self.run_r("humio")
         self.assertEqual(len(reqs), 1)
         providers.assert_golden(self, reqs[0], "humio", "worked-example", channel)
+
+    def test_humio_time_in_ms_and_timestamp_nanos_exact(self):
+        # PROVIDERS.md Part 1 §2.8: `time` is epoch seconds with a millisecond fraction, as
+        # serde_json prints the f64, and `@timestamp.nanos` holds the sub-millisecond ns.
+        lines = [b'{"host":"h","message":"a","timestamp":"2026-11-23T10:00:00.5Z"}',
+                 b'{"host":"h","message":"b","timestamp":"2026-11-23T10:00:00Z"}',
+                 b'{"host":"h","message":"c","timestamp":"2026-11-23T10:00:00.010000001Z"}',
+                 b'{"@timestamp.nanos":7,"message":"d","timestamp":"2026-11-23T10:00:00.000123Z"}']
+        reqs, _ = self.run_r("humio", lines=lines)
+        self.assertEqual(len(reqs), 1)
+        self.assertEqual(reqs[0]["data"], b"".join([
+            b'{"event":{"@timestamp.nanos":0,"host":"h","message":"a"},"fields":{},'
+            b'"time":1795428000.5}',
+            b'{"event":{"@timestamp.nanos":0,"host":"h","message":"b"},"fields":{},'
+            b'"time":1795428000.0}',
+            b'{"event":{"@timestamp.nanos":1,"host":"h","message":"c"},"fields":{},'
+            b'"time":1795428000.01}',
+            b'{"event":{"@timestamp.nanos":7,"message":"d"},"fields":{},"time":1795428000.0}',
+        ]))
 
     def test_humio_endpoint_is_a_base_url(self):
         env = {"HUMIO_ENDPOINT": self.rx.url + "/", "LOGSHIP_HUMIO_ENDPOINT": None}

@@ -333,6 +333,39 @@ class Test(unittest.TestCase):
             t += datetime.timedelta(seconds=1)
         self.assertIn(line[4:19], stamps)
 
+    # -- Papertrail's 100 000-byte message limit (PROVIDERS.md Part 2 §7.6, PT-D4) ----------
+    def oversized(self, codec):
+        cap = self.capture()
+        nats = harness.start_nats(self)
+        ls = self.daemon(self.env(cap.port, PAPERTRAIL_ENCODING_CODEC=codec), nats)
+        # 150 000 bytes of 3-byte characters: the cut lands inside one two times in three.
+        big = {"host": "34d6", "message": "\u65e5" * 50000,
+               "timestamp": "2026-11-23T10:00:00.5Z"}
+        harness.nats_publish(nats.url, [("logs.a.b", harness.canon(big)), ("logs.a.b", R)])
+        ls.wait_metric("logship_sink_sent_events_total", lambda v: v >= 2, 15, sink="papertrail")
+        cap.wait_lines(2)
+        lines = cap.data().split(b"\n")
+        self.assertEqual(len(lines), 3, "two records, two lines")
+        cut, whole = lines[0] + b"\n", lines[1]
+        self.assertLessEqual(len(cut), 100000)
+        self.assertGreater(len(cut), 99990)
+        text = cut.decode("utf-8")  # valid UTF-8: no character split
+        self.assertTrue(text.startswith(expected_header(big, ls.proc.pid)), text[:80])
+        self.assertTrue(text.endswith("\u2026[truncated]\n"), text[-40:])
+        check_lines(self, [whole], [R], ls.proc.pid, codec)
+        self.assertEqual(ls.metric("logship_truncated_total", sink="papertrail"), 1)
+        self.assertIn("cut to fit Papertrail's 100000-byte line limit", ls.stderr_text())
+        ls.assert_clean(self)
+        return text
+
+    def test_papertrail_oversized_text_record_cut_to_limit(self):
+        text = self.oversized("text")
+        self.assertRegex(text, r"\]: \u65e5+\u2026\[truncated\]\n$")
+
+    def test_papertrail_oversized_json_record_cut_to_limit(self):
+        text = self.oversized("json")
+        self.assertIn(']: {"host":"34d6","message":"\u65e5\u65e5', text)
+
     # -- connection handling ---------------------------------------------------------------
     def test_papertrail_reconnects_after_server_closes(self):
         cap = self.capture()

@@ -84,18 +84,29 @@ static const char *secs(int64_t ns)
     static char out[64];
     struct ls_buf b;
     ls_buf_init(&b, 0);
-    snprintf(out, sizeof(out), "%s", ls_saas_write_epoch_seconds(&b, ns) == 0 ? b.data : "(err)");
+    snprintf(out, sizeof(out), "%s", ls_saas_write_hec_time(&b, ns) == 0 ? b.data : "(err)");
     ls_buf_free(&b);
     return out;
 }
 
-LS_TEST(test_kinds_saas_epoch_seconds_fewest_exact_digits)
+/* Vector: `(ts.timestamp_millis() as f64) / 1000f64`, printed by serde_json (shortest). */
+LS_TEST(test_kinds_saas_hec_time_millis_as_vector_prints_them)
 {
-    CHECK_STR(secs(1795428000493842299LL), "1795428000.493842299");
-    CHECK_STR(secs(1795428000500000000LL), "1795428000.500");
-    CHECK_STR(secs(1795428000000123000LL), "1795428000.000123");
-    CHECK_STR(secs(0), "0.000");
-    CHECK_STR(secs(-1000000), "-0.001");
+    CHECK_STR(secs(1795428000493842299LL), "1795428000.493");
+    CHECK_STR(secs(1795428000490000000LL), "1795428000.49");
+    CHECK_STR(secs(1795428000500000000LL), "1795428000.5");
+    CHECK_STR(secs(1795428000000123000LL), "1795428000.0");
+    CHECK_STR(secs(1795428000007000000LL), "1795428000.007");
+    CHECK_STR(secs(0), "0.0");
+    CHECK_STR(secs(-1), "-0.001");
+    CHECK_STR(secs(-1000000000LL), "-1.0");
+}
+
+LS_TEST(test_kinds_saas_sub_ms_ns)
+{
+    CHECK(ls_saas_sub_ms_ns(1795428000493842299LL) == 842299);
+    CHECK(ls_saas_sub_ms_ns(1795428000500000000LL) == 0);
+    CHECK(ls_saas_sub_ms_ns(-1) == 999999);
 }
 
 LS_TEST(test_kinds_saas_ms_rounds_down)
@@ -161,8 +172,8 @@ LS_TEST_MAIN(LS_CASE(test_kinds_saas_flatten_all_fields_order),
              LS_CASE(test_kinds_saas_flatten_empty_record),
              LS_CASE(test_kinds_saas_flatten_duplicate_path_first_position_last_value),
              LS_CASE(test_kinds_saas_flatten_keeps_number_text),
-             LS_CASE(test_kinds_saas_epoch_seconds_fewest_exact_digits),
-             LS_CASE(test_kinds_saas_ms_rounds_down),
+             LS_CASE(test_kinds_saas_hec_time_millis_as_vector_prints_them),
+             LS_CASE(test_kinds_saas_sub_ms_ns), LS_CASE(test_kinds_saas_ms_rounds_down),
              LS_CASE(test_kinds_saas_pct_encode_path_segment),
              LS_CASE(test_kinds_saas_pct_encode_form), LS_CASE(test_kinds_saas_base64_padding),
              LS_CASE(test_kinds_saas_uuid4_shape))

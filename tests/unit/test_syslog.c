@@ -3,6 +3,7 @@
 #include "test.h"
 
 #include "codec/syslog.h"
+#include "event/utf8.h"
 #include "util/buf.h"
 
 #include <stdint.h>
@@ -140,9 +141,123 @@ LS_TEST(test_syslog_full_buffer_keeps_content)
     ls_buf_free(&b);
 }
 
+/* "<14>Nov 23 10:00:00 h vector[4242]: ": what the max-length cases have before MSG. */
+#define HEAD     "<14>Nov 23 10:00:00 h vector[4242]: "
+#define HEAD_LEN 36
+#define MARK_LEN 14 /* "…[truncated]" */
+
+/* The line for msg[0..n) with max set; rc in *rc. */
+static void cut_line(struct ls_buf *b, const char *msg, size_t n, size_t max, int *rc)
+{
+    struct ls_syslog_line l = line("h", msg, n);
+    l.max = max;
+    *rc = ls_syslog_append(b, &l);
+}
+
+/* HEAD + `count` copies of unit + tail. */
+static void expect(struct ls_buf *w, const char *unit, size_t count, const char *tail)
+{
+    ls_buf_puts(w, HEAD);
+    for (size_t i = 0; i < count; i++)
+        ls_buf_puts(w, unit);
+    ls_buf_puts(w, tail);
+}
+
+LS_TEST(test_syslog_max_cuts_msg_and_marks_it)
+{
+    char msg[200];
+    memset(msg, 'a', sizeof(msg));
+    struct ls_buf b, w;
+    ls_buf_init(&b, 0);
+    ls_buf_init(&w, 0);
+    int rc;
+    cut_line(&b, msg, sizeof(msg), 100, &rc);
+    expect(&w, "a", 100 - HEAD_LEN - MARK_LEN - 1, LS_SYSLOG_CUT_MARKER "\n");
+    CHECK_INT(rc, 1);
+    CHECK_INT(b.len, 100);
+    CHECK_MEM(b.data, b.len, w.data);
+    ls_buf_free(&b);
+    ls_buf_free(&w);
+}
+
+LS_TEST(test_syslog_max_exact_fit_not_cut)
+{
+    char msg[100 - HEAD_LEN];
+    memset(msg, 'a', sizeof(msg));
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    int fit, over;
+    cut_line(&b, msg, sizeof(msg) - 1, 100, &fit); /* 36 + 63 + LF = 100 */
+    size_t fit_len = b.len;
+    bool fit_marked = strstr(b.data, "[truncated]") != NULL;
+    ls_buf_reset(&b);
+    cut_line(&b, msg, sizeof(msg), 100, &over);
+    CHECK_INT(fit, 0);
+    CHECK_INT(fit_len, 100);
+    CHECK(!fit_marked);
+    CHECK_INT(over, 1);
+    CHECK_INT(b.len, 100);
+    ls_buf_free(&b);
+}
+
+LS_TEST(test_syslog_max_cut_keeps_utf8_whole)
+{
+    /* 2-byte characters and an odd room (49 bytes): the cut falls before the split one. */
+    struct ls_buf msg, b, w;
+    ls_buf_init(&msg, 0);
+    ls_buf_init(&b, 0);
+    ls_buf_init(&w, 0);
+    for (int i = 0; i < 100; i++)
+        ls_buf_puts(&msg, "\xC3\xA9");
+    int rc;
+    cut_line(&b, msg.data, msg.len, 100, &rc);
+    expect(&w, "\xC3\xA9", 24, LS_SYSLOG_CUT_MARKER "\n");
+    CHECK_INT(rc, 1);
+    CHECK_MEM(b.data, b.len, w.data);
+    CHECK(ls_utf8_valid(b.data, b.len));
+    ls_buf_free(&msg);
+    ls_buf_free(&b);
+    ls_buf_free(&w);
+}
+
+LS_TEST(test_syslog_max_cut_never_splits_an_escape)
+{
+    char msg[100];
+    memset(msg, '\n', sizeof(msg));
+    struct ls_buf b, w;
+    ls_buf_init(&b, 0);
+    ls_buf_init(&w, 0);
+    int rc;
+    cut_line(&b, msg, sizeof(msg), 100, &rc);
+    expect(&w, "\\n", 24, LS_SYSLOG_CUT_MARKER "\n");
+    CHECK_INT(rc, 1);
+    CHECK_MEM(b.data, b.len, w.data);
+    CHECK(memchr(b.data, '\n', b.len) == b.data + b.len - 1); /* still exactly one line */
+    ls_buf_free(&b);
+    ls_buf_free(&w);
+}
+
+LS_TEST(test_syslog_max_below_header_refused)
+{
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    CHECK_INT(ls_buf_puts(&b, "keep"), 0);
+    int rc;
+    /* Too long to fit, and the header leaves no room for the marker and the LF. */
+    cut_line(&b, "twenty bytes of text", 20, HEAD_LEN + MARK_LEN, &rc);
+    CHECK_INT(rc, -1);
+    CHECK_MEM(b.data, b.len, "keep");
+    ls_buf_free(&b);
+}
+
 LS_TEST_MAIN(LS_CASE(test_syslog_worked_example), LS_CASE(test_syslog_no_host_omits_field),
              LS_CASE(test_syslog_day_zero_padded),
              LS_CASE(test_syslog_timestamp_before_epoch_floors),
              LS_CASE(test_syslog_line_breaks_in_msg_escaped), LS_CASE(test_syslog_non_ascii_copied),
              LS_CASE(test_syslog_host_spaces_replaced), LS_CASE(test_syslog_without_pid_or_tag),
-             LS_CASE(test_syslog_bad_pri_refused), LS_CASE(test_syslog_full_buffer_keeps_content))
+             LS_CASE(test_syslog_bad_pri_refused), LS_CASE(test_syslog_full_buffer_keeps_content),
+             LS_CASE(test_syslog_max_cuts_msg_and_marks_it),
+             LS_CASE(test_syslog_max_exact_fit_not_cut),
+             LS_CASE(test_syslog_max_cut_keeps_utf8_whole),
+             LS_CASE(test_syslog_max_cut_never_splits_an_escape),
+             LS_CASE(test_syslog_max_below_header_refused))

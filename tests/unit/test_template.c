@@ -360,6 +360,85 @@ LS_TEST(test_template_env_names)
     CHECK_STR(after.list, n.list);
 }
 
+/* URL templates: values in the path or query are percent-encoded, scheme and host are not. */
+static const char *const URL_ENV[] = {
+    "DS=my logs/x",         "TOK=a&b=c?d#e+f%",
+    "HOST=in.example.com",  "BASE=https://h.example/b",
+    "UNI=\xc3\xa9~A-z_0.9", NULL,
+};
+
+static int render_url(const char *text, bool url, bool bind, char *got, size_t cap, char *err,
+                      size_t errlen)
+{
+    struct ls_template *t = NULL;
+    got[0] = '\0';
+    err[0] = '\0';
+    int rc = url ? ls_template_compile_url(text, &t, err, errlen)
+                 : ls_template_compile(text, &t, err, errlen);
+    if (rc != 0)
+        return -2;
+    struct ls_env *env = ls_env_from_list(URL_ENV);
+    struct ls_buf b;
+    ls_buf_init(&b, 0);
+    rc = env == NULL ? -3 : 0;
+    if (rc == 0 && bind)
+        rc = ls_template_bind(t, env, err, errlen);
+    if (rc == 0)
+        rc = ls_template_render(t, bind ? NULL : env, NULL, NULL, &b, err, errlen);
+    snprintf(got, cap, "%s", b.data ? b.data : "");
+    ls_buf_free(&b);
+    ls_env_destroy(env);
+    ls_template_destroy(t);
+    return rc;
+}
+
+LS_TEST(test_template_url_values_encoded_in_path_and_query)
+{
+    static const struct rcase c[] = {
+        {"https://api.axiom.co/v1/datasets/${DS}/ingest?timestamp-field=timestamp",
+         "https://api.axiom.co/v1/datasets/my%20logs%2Fx/ingest?timestamp-field=timestamp"},
+        {"https://api.logflare.app/logs/vector?source=${TOK}",
+         "https://api.logflare.app/logs/vector?source=a%26b%3Dc%3Fd%23e%2Bf%25"},
+        {"https://e.io/${UNI}", "https://e.io/%C3%A9~A-z_0.9"},
+        /* Nested references are written as their enclosing one; defaults are template text. */
+        {"https://e.io/v1/${UNSET:-${DS}}", "https://e.io/v1/my%20logs%2Fx"},
+        {"https://e.io/v1/${UNSET:-a/b c}", "https://e.io/v1/a/b c"},
+        {"https://e.io/v1/${DS:+x/${DS}}", "https://e.io/v1/x/my%20logs%2Fx"},
+        /* Scheme, host and whole base URLs are values that make the URL: used as they are. */
+        {"${BASE}", "https://h.example/b"},
+        {"https://${HOST}", "https://in.example.com"},
+        {"https://logs.${HOST:-datadoghq.com}/api/v2/logs",
+         "https://logs.in.example.com/api/v2/logs"},
+        {"${UNSET:-${BASE}}/services/collector/event",
+         "https://h.example/b/services/collector/event"},
+        /* A value's own `/` does not move the boundary; the template's text does. */
+        {"${BASE}${DS}", "https://h.example/bmy logs/x"},
+        {"${BASE}/d/${DS}", "https://h.example/b/d/my%20logs%2Fx"},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < N(c); i++) {
+        for (int bind = 0; bind < 2; bind++) {
+            char got[256], err[256];
+            int rc = render_url(c[i].text, true, bind, got, sizeof(got), err, sizeof(err));
+            if (rc != 0 || strcmp(got, c[i].want) != 0) {
+                fprintf(stderr, "  \"%s\" (bind=%d): rc=%d got \"%s\" want \"%s\" (%s)\n",
+                        c[i].text, bind, rc, got, c[i].want, err);
+                bad++;
+            }
+        }
+    }
+    CHECK_INT(bad, 0);
+}
+
+LS_TEST(test_template_non_url_values_not_encoded)
+{
+    char got[256], err[256];
+    CHECK_INT(render_url("https://e.io/v1/${DS}?t=${TOK}", false, false, got, sizeof(got), err,
+                         sizeof(err)),
+              0);
+    CHECK_STR(got, "https://e.io/v1/my logs/x?t=a&b=c?d#e+f%");
+}
+
 LS_TEST(test_template_has_fields)
 {
     struct ls_template *a = NULL, *b = NULL;
@@ -384,4 +463,6 @@ LS_TEST_MAIN(LS_CASE(test_template_plain_and_literal_text), LS_CASE(test_templat
              LS_CASE(test_template_render_respects_buffer_cap),
              LS_CASE(test_template_bind_freezes_env),
              LS_CASE(test_template_bind_failure_leaves_template_usable),
-             LS_CASE(test_template_env_names), LS_CASE(test_template_has_fields))
+             LS_CASE(test_template_env_names),
+             LS_CASE(test_template_url_values_encoded_in_path_and_query),
+             LS_CASE(test_template_non_url_values_not_encoded), LS_CASE(test_template_has_fields))

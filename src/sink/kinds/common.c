@@ -17,34 +17,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Replaces every occurrence of needle in b by ****. */
+static void mask_text(struct ls_buf *b, const char *needle)
+{
+    struct ls_buf out;
+    ls_buf_init(&out, 0);
+    const char *cur = b->data ? b->data : "", *at;
+    while ((at = strstr(cur, needle)) != NULL) {
+        ls_buf_append(&out, cur, (size_t)(at - cur));
+        ls_buf_puts(&out, "****");
+        cur = at + strlen(needle);
+    }
+    ls_buf_puts(&out, cur);
+    ls_buf_reset(b);
+    ls_buf_append(b, out.data ? out.data : "", out.len);
+    ls_buf_free(&out);
+}
+
 /* The URL with userinfo passwords, secret-looking query values and the value of every secret
-   variable of the row replaced by ****. */
+   variable of the row replaced by ****, also where the URL holds the value percent-encoded. */
 static char *mask_url(const struct ls_preset *row, const struct ls_env *env, const char *url)
 {
-    struct ls_buf b, out;
+    struct ls_buf b, enc;
     ls_buf_init(&b, 0);
-    ls_buf_init(&out, 0);
+    ls_buf_init(&enc, 0);
     ls_mask_url(url, &b);
-    const char *cur = b.data ? b.data : "";
     for (const struct ls_preset_var *v = row->vars; v->name; v++) {
         const char *val = ls_env_get(env, v->name);
         if (!(v->flags & LS_VAR_SECRET) || !val || strlen(val) < 4)
             continue;
-        ls_buf_reset(&out);
-        const char *at;
-        while ((at = strstr(cur, val)) != NULL) {
-            ls_buf_append(&out, cur, (size_t)(at - cur));
-            ls_buf_puts(&out, "****");
-            cur = at + strlen(val);
-        }
-        ls_buf_puts(&out, cur);
-        ls_buf_reset(&b);
-        ls_buf_append(&b, out.data ? out.data : "", out.len);
-        cur = b.data ? b.data : "";
+        mask_text(&b, val);
+        ls_buf_reset(&enc);
+        if (ls_buf_put_pct(&enc, val, strlen(val)) == 0 && enc.data)
+            mask_text(&b, enc.data);
     }
-    char *res = strdup(cur);
+    char *res = strdup(b.data ? b.data : "");
     ls_buf_free(&b);
-    ls_buf_free(&out);
+    ls_buf_free(&enc);
     return res;
 }
 
@@ -101,7 +110,7 @@ int ls_kind_common_init(struct ls_sink *s, const struct ls_env *env, struct ls_p
     }
     /* Go on: every problem of the row is reported at once, not one per restart. */
     if (row->url) {
-        char *url = ls_preset_expand(row->url, env, err, sizeof(err));
+        char *url = ls_preset_expand_url(row->url, env, err, sizeof(err));
         if (!url) {
             ls_problems_add(p, "%s: %s", row->name, err);
         } else {

@@ -252,35 +252,40 @@ int64_t ls_saas_ms(int64_t ns)
     return ms;
 }
 
-int ls_saas_write_epoch_seconds(struct ls_buf *out, int64_t ns)
+int64_t ls_saas_sub_ms_ns(int64_t ns)
 {
-    /* Unsigned magnitude: INT64_MIN has no positive int64. */
-    uint64_t mag = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-    uint64_t secs = mag / 1000000000u, frac = mag % 1000000000u;
-    const char *sign = ns < 0 ? "-" : "";
-    if (frac % 1000000u == 0)
-        return ls_buf_printf(out, "%s%llu.%03llu", sign, (unsigned long long)secs,
-                             (unsigned long long)(frac / 1000000u));
-    if (frac % 1000u == 0)
-        return ls_buf_printf(out, "%s%llu.%06llu", sign, (unsigned long long)secs,
-                             (unsigned long long)(frac / 1000u));
-    return ls_buf_printf(out, "%s%llu.%09llu", sign, (unsigned long long)secs,
-                         (unsigned long long)frac);
+    return ns - ls_saas_ms(ns) * 1000000;
+}
+
+int ls_saas_write_hec_time(struct ls_buf *out, int64_t ns)
+{
+    int64_t ms = ls_saas_ms(ns);
+    /* Unsigned magnitude: the most negative ms has no positive int64. */
+    uint64_t mag = ms < 0 ? (uint64_t)0 - (uint64_t)ms : (uint64_t)ms;
+    char frac[4];
+    snprintf(frac, sizeof(frac), "%03u", (unsigned)(mag % 1000u));
+    /* Shortest form of a whole number of ms: trailing zeros go, one digit stays (`.0`). */
+    for (int k = 2; k > 0 && frac[k] == '0'; k--)
+        frac[k] = '\0';
+    return ls_buf_printf(out, "%s%llu.%s", ms < 0 ? "-" : "", (unsigned long long)(mag / 1000u),
+                         frac);
 }
 
 /* -- encodings ------------------------------------------------------------------------------- */
 
 int ls_saas_pct_encode(struct ls_buf *out, const char *s, bool form)
 {
+    if (!form)
+        return ls_buf_put_pct(out, s, strlen(s));
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
         bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '.' || c == '_' || (form ? c == '*' : c == '~');
+                    c == '-' || c == '.' || c == '_' || c == '*';
         int rc;
         if (keep)
             rc = ls_buf_putc(out, (char)c);
-        else if (form && c == ' ')
+        else if (c == ' ')
             rc = ls_buf_putc(out, '+');
         else {
             char e[3] = {'%', hex[c >> 4], hex[c & 15]};

@@ -2,7 +2,10 @@
  * Splunk HEC event endpoint, as Humio / Falcon LogScale takes it (PROVIDERS.md Part 1 §2.8):
  * concatenated `{"event":<record>,"fields":{},"time":<epoch s>,"host":<fly.app.instance>}`
  * objects, gzip, `Authorization: Splunk <token>` and an `X-Splunk-Request-Channel` UUID fixed
- * for the life of the sink. `time` is the record's own time with its fraction (§0 item 3);
+ * for the life of the sink. `time` is the record's own time (§0 item 3) in the shape Vector's
+ * humio_logs sink gives a real timestamp: epoch seconds with a millisecond fraction, and the
+ * sub-millisecond nanoseconds in the event's top-level `@timestamp.nanos` (added only when the
+ * record has no such field, as Vector's try_insert); LogScale joins the two back to ns;
  * HUMIO_ENDPOINT is a base URL, used literally except for trailing slashes, which are dropped
  * as Vector's URL builder does.
  */
@@ -71,8 +74,21 @@ static int put_host(struct ls_buf *out, struct json_object *v)
     return rc;
 }
 
-/* A `timestamp` that does not parse stays in `event` (Vector deletes it) and `time` is the
-   receive time, which ev->time_ns then holds. */
+/* `@timestamp.nanos`: what `time` leaves out below the millisecond, unless the record has it. */
+static int add_nanos(struct json_object *root, int64_t ns)
+{
+    if (json_object_object_get_ex(root, "@timestamp.nanos", NULL))
+        return 0;
+    struct json_object *v = json_object_new_int64(ls_saas_sub_ms_ns(ns));
+    if (!v || json_object_object_add(root, "@timestamp.nanos", v) != 0) {
+        json_object_put(v);
+        return -1;
+    }
+    return 0;
+}
+
+/* A `timestamp` that does not parse stays in `event` (Vector deletes it) and `time` (with its
+   `@timestamp.nanos`) is the receive time, which ev->time_ns then holds. */
 static int hec_encode(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out)
 {
     struct json_object *root = ls_kind_tree(s, s->ctx, ev);
@@ -84,9 +100,9 @@ static int hec_encode(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out
     if (ls_saas_event_timed(ev))
         json_object_object_del(root, "timestamp");
     int rc = -1;
-    if (ls_buf_puts(out, "{\"event\":") == 0 && ls_json_canon_write(out, root) == 0 &&
-        ls_buf_puts(out, ",\"fields\":{},\"time\":") == 0 &&
-        ls_saas_write_epoch_seconds(out, ev->time_ns) == 0 && put_host(out, host) == 0 &&
+    if (add_nanos(root, ev->time_ns) == 0 && ls_buf_puts(out, "{\"event\":") == 0 &&
+        ls_json_canon_write(out, root) == 0 && ls_buf_puts(out, ",\"fields\":{},\"time\":") == 0 &&
+        ls_saas_write_hec_time(out, ev->time_ns) == 0 && put_host(out, host) == 0 &&
         ls_buf_putc(out, '}') == 0)
         rc = 0;
     json_object_put(host);

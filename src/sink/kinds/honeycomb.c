@@ -2,13 +2,12 @@
  * Honeycomb batch events (PROVIDERS.md Part 1 §2.3): a JSON array of
  * `{"time":<RFC 3339, 9 digits>,"data":<flattened fields>}`, `data` in Vector's all_fields
  * order. `time` is the record's own time (§0 item 3). The dataset is percent-encoded into the
- * URL. A 200 answer carries one status per event; items() turns them into per-event verdicts
- * so the worker retries 429/5xx events and rejects the others (§0 item 5).
+ * URL by the URL template (preset/template.h). A 200 answer carries one status per event;
+ * items() turns them into per-event verdicts so the worker retries 429/5xx events and rejects
+ * the others (§0 item 5).
  */
 #include "sink/kinds/common.h"
 #include "sink/kinds/saas.h"
-#include "core/env.h"
-#include "core/problems.h"
 #include "event/event.h"
 #include "util/time.h"
 
@@ -31,24 +30,8 @@ static int hc_configure(struct ls_sink *s, const struct ls_env *env, struct ls_p
         return -1;
     s->ctx = x;
     ls_saas_fields_init(&x->f);
-    const char *ds = ls_env_get(env, "HONEYCOMB_DATASET");
-    struct ls_buf enc;
-    ls_buf_init(&enc, 0);
-    if (ds && ls_saas_pct_encode(&enc, ds, false) != 0) {
-        ls_buf_free(&enc);
-        ls_problems_add(p, "honeycomb: out of memory");
-        return -1;
-    }
-    struct ls_env *e = ls_saas_env_with(env, s->preset, "HONEYCOMB_DATASET",
-                                        ds ? (enc.data ? enc.data : "") : NULL);
-    ls_buf_free(&enc);
-    if (!e) {
-        ls_problems_add(p, "honeycomb: out of memory");
-        return -1;
-    }
-    int rc = ls_kind_common_init(s, e, p, &x->c);
-    ls_env_destroy(e);
-    return rc;
+    /* The dataset lands in the URL path, so the URL template percent-encodes it. */
+    return ls_kind_common_init(s, env, p, &x->c);
 }
 
 /* A `timestamp` that does not parse stays in `data` (Vector drops it) and `time` is then the

@@ -10,6 +10,13 @@
  * default) or its `message` (codec `text`, alias `raw_message`); an LF or CR inside it is
  * written as `\n` / `\r`, so one record is always exactly one line.
  *
+ * Length: Papertrail takes messages of up to 100 000 bytes over TCP (PROVIDERS.md Part 2 §7.6,
+ * PT-D4; Vector applies no limit). A longer line would be cut or dropped there, or split into
+ * two messages, so the line (LF included) is kept within that: the MSG of a longer record is
+ * cut at a character boundary and ends with `…[truncated]` (codec/syslog.h), counted in
+ * logship_truncated_total{sink="papertrail"} and logged. (A record whose `host` alone would
+ * not fit cannot be written; the worker counts and logs it as an encode error.)
+ *
  * Delivery: write() sends the whole batch; a connection, handshake or write failure closes the
  * connection and returns RETRY, the worker backs off, and the next attempt reconnects and
  * writes the whole batch again. So delivery is at-least-once: lines of a batch that reached
@@ -21,6 +28,8 @@
 #include "sink/kinds/kinds.h"
 #include "codec/syslog.h"
 #include "core/env.h"
+#include "core/log.h"
+#include "core/metrics.h"
 #include "core/problems.h"
 #include "event/event.h"
 #include "event/json_canon.h"
@@ -31,6 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Papertrail: "messages up to 100 000 bytes" over TCP; here the whole line with its LF. */
+#define PT_LINE_MAX 100000
 
 enum pt_codec { PT_JSON, PT_TEXT, PT_RAW_MESSAGE };
 
@@ -174,6 +186,7 @@ static int pt_encode(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out)
         .pid = c->pid,
         .msg = ev->json,
         .msg_len = ev->json_len,
+        .max = PT_LINE_MAX,
     };
     struct json_object *host = NULL, *msg = NULL;
     json_object_object_get_ex(root, "host", &host);
@@ -186,6 +199,13 @@ static int pt_encode(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out)
     }
     if (rc == 0)
         rc = ls_syslog_append(out, &l);
+    if (rc == 1) {
+        ls_counter_inc(s->m.truncated);
+        LS_SINK_LOG_EVERY(LS_LOG_WARN, 10000, s,
+                          "MSG of %zu bytes cut to fit Papertrail's %d-byte line limit subject=%s",
+                          l.msg_len, PT_LINE_MAX, ev->subject);
+        rc = 0;
+    }
     json_object_put(root);
     return rc;
 }

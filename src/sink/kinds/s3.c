@@ -3,7 +3,9 @@
  * records as NDJSON (no final newline, as Vector), PUT with SigV4 (auth/sigv4.h). Objects are
  * named as Vector names them, `<fly.app.name>/<YYYY-MM-DD>/<epoch seconds>-<uuid v4>.log.gz`,
  * except that the date is the record's own UTC date (§0 item 3); events are partitioned by
- * that prefix, so an object never mixes apps or days. The worker batches, gzips, retries and
+ * that prefix, so an object never mixes apps or days. The key is chosen once per batch, when it
+ * is sealed, and every retry of the batch PUTs the same key: a retry after a lost response
+ * overwrites the object instead of leaving a duplicate. The worker batches, gzips, retries and
  * splits; this file only names, hashes and signs the finished batch.
  *
  * Addressing: with S3_ENDPOINT or AWS_ENDPOINT_URL_S3 (R2, Tigris, MinIO, Wasabi, tests) the
@@ -306,24 +308,36 @@ static struct curl_slist *add_header(struct curl_slist *h, const char *name, con
     return n;
 }
 
+/*
+ * The object key, chosen once per batch (the worker keeps it for every retry): Vector's key,
+ * the prefix, then `%s` of the time and a uuid, `.log` plus `.gz` when compressed.
+ */
+static int s3_object_name(struct ls_sink *s, const struct ls_batch *b, struct ls_buf *out)
+{
+    (void)s;
+    char uuid[37];
+    if (uuid_v4(uuid) != 0)
+        return -1;
+    return ls_buf_printf(out, "%s%lld-%s.log%s", b->partition ? b->partition : "_unknown/",
+                         (long long)time(NULL), uuid, b->wire.len ? ".gz" : "");
+}
+
 static int s3_request(struct ls_sink *s, const struct ls_batch *b, struct ls_request *req)
 {
     struct s3_ctx *c = s->ctx;
     const struct ls_buf *payload = b->wire.len ? &b->wire : &b->body;
     const char *encoding = b->wire.len ? "gzip" : NULL;
-    char uuid[37], md5[25], sha[LS_SHA256_HEX_LEN], amz_date[LS_SIGV4_DATE_LEN], err[256];
+    char md5[25], sha[LS_SHA256_HEX_LEN], amz_date[LS_SIGV4_DATE_LEN], err[256];
+    /* Each attempt is signed afresh: only the key stays the same. */
     int64_t now = (int64_t)time(NULL);
     struct ls_buf path, auth;
     int rc = -1;
-    if (uuid_v4(uuid) != 0 || md5_base64(payload->data, payload->len, md5) != 0 ||
+    if (!b->object || md5_base64(payload->data, payload->len, md5) != 0 ||
         ls_sha256_hex(payload->data ? payload->data : "", payload->len, sha) != 0)
         return -1;
     ls_buf_init(&path, 0);
     ls_buf_init(&auth, 0);
-    /* Vector's key: prefix, then `%s` of now and a uuid, `.log` plus `.gz` when compressed. */
-    if (ls_buf_printf(&path, "%s/%s%lld-%s.log%s", c->path_prefix,
-                      b->partition ? b->partition : "_unknown/", (long long)now, uuid,
-                      encoding ? ".gz" : "") != 0)
+    if (ls_buf_printf(&path, "%s/%s", c->path_prefix, b->object) != 0)
         goto done;
 
     struct ls_sigv4_header h[5];
@@ -458,6 +472,7 @@ const struct ls_sink_kind ls_kind_s3 = {
     .configure = s3_configure,
     .encode = s3_encode,
     .partition = s3_partition,
+    .object_name = s3_object_name,
     .request = s3_request,
     .classify = s3_classify,
     .describe = s3_describe,

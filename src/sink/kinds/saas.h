@@ -58,9 +58,13 @@ const struct ls_saas_field *ls_saas_fields_find(const struct ls_saas_fields *f, 
 bool ls_saas_event_timed(const struct ls_event *ev);
 /* ns since the epoch as whole ms, rounding toward minus infinity. */
 int64_t ls_saas_ms(int64_t ns);
-/* Appends ns as epoch seconds with a fraction of 3, 6 or 9 digits, the fewest that are exact
-   (`1795428000.493842299`, `1795428000.500`, `-0.001`); the JSON number HEC `time` takes. */
-int ls_saas_write_epoch_seconds(struct ls_buf *out, int64_t ns);
+/* Appends HEC `time` for ns as Vector's Humio sink writes a real timestamp: the whole
+   milliseconds (ls_saas_ms) as epoch seconds, the f64 printed shortest, as serde_json does
+   (`1795428000.493`, `1795428000.49`, `1795428000.0`, `-0.001`). The sub-millisecond rest
+   travels in the event's `@timestamp.nanos` (ls_saas_sub_ms_ns). */
+int ls_saas_write_hec_time(struct ls_buf *out, int64_t ns);
+/* The nanoseconds below ls_saas_ms(ns): 0..999999. */
+int64_t ls_saas_sub_ms_ns(int64_t ns);
 
 /* Appends s percent-encoded. form: application/x-www-form-urlencoded (space as `+`, keeps
    `*-._`), else RFC 3986 path segment (keeps unreserved `-._~`). Letters and digits are always
