@@ -97,7 +97,7 @@ static const struct ls_preset aws_cloudwatch = {
             "delivered.",
             "Calls respect CloudWatch's current limits: 10,000 events, 1,048,576 bytes counting "
             "26 per event, 24 hours, sorted by time; a record over the 1 MB event limit is cut "
-            "to it (Vector drops records over 256 KB).",
+            "to it and counted in logship_truncated_total (Vector drops records over 256 KB).",
             "Records without fly.app.name or host go to the stream unknown/<host> or "
             "<app>/unknown (Vector drops them).",
             "Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and "

@@ -200,6 +200,22 @@ class Test(unittest.TestCase):
         self.assertGreater(len(msg), 1048576 - 26 - 4)
         self.assertTrue(without_timestamp(big).encode().startswith(msg))
 
+    def test_cloudwatch_record_over_event_limit_counted(self):
+        # The cut is counted per sink in logship_truncated_total, as Papertrail's is.
+        base, _ms = recent(R)
+        big = base.replace(b"GET /api", b"GET /" + b"x" * 1100000 + b"/api")
+        nats = harness.start_nats(self, config="max_payload: 4MB\n")
+        ls = harness.start_logship(self, self.env(NATS_URL=nats.url,
+                                                  LOGSHIP_MAX_RECORD_BYTES="4MiB"))
+        ls.wait_healthy(15)
+        harness.nats_publish(nats.url, [("logs.worker.ord.a13043b026c48b", big)])
+        ls.wait_metric("logship_sink_sent_events_total", lambda v: v >= 1, 15,
+                       sink="aws_cloudwatch")
+        self.assertEqual(ls.metric("logship_truncated_total", sink="aws_cloudwatch"), 1)
+        self.assertIn("CloudWatch's per-event limit", ls.stderr_text())
+        self.assert_no_violations()
+        ls.assert_clean(self)
+
     def test_cloudwatch_record_older_than_14_days_sent_with_now(self):
         old, old_ms = recent(R, 20)
         before = int(time.time() * 1000)

@@ -21,6 +21,7 @@
 #include "auth/sigv4.h"
 #include "core/env.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/problems.h"
 #include "event/event.h"
 #include "preset/preset.h"
@@ -248,10 +249,12 @@ static int cw_encode(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out)
         return -1;
     }
     size_t len = ls_cw_utf8_prefix(m->data, m->len, LS_CW_MAX_MESSAGE);
-    if (len < m->len)
+    if (len < m->len) {
+        ls_counter_inc(s->m.truncated);
         LS_SINK_LOG_EVERY(LS_LOG_WARN, 10000, s,
                           "record of %zu bytes cut to %zu, CloudWatch's per-event limit subject=%s",
                           m->len, len, ev->subject);
+    }
     return ls_cw_line_encode(out, ms_of(ev->time_ns), m->data, len);
 }
 
