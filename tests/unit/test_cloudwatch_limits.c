@@ -1,6 +1,7 @@
 /* Unit tests for sink/kinds/cloudwatch_limits.c: PutLogEvents' limits and bodies. */
 #include "test.h"
 #include "sink/kinds/cloudwatch_limits.h"
+#include "event/utf8.h"
 #include "util/buf.h"
 
 #include <stdint.h>
@@ -78,10 +79,10 @@ LS_TEST(test_cloudwatch_limits_utf8_prefix_on_boundary)
 {
     const char *s = "ab\xc3\xa9"
                     "c"; /* "abéc" */
-    CHECK_INT(ls_cw_utf8_prefix(s, 5, 10), 5);
-    CHECK_INT(ls_cw_utf8_prefix(s, 5, 4), 4);
-    CHECK_INT(ls_cw_utf8_prefix(s, 5, 3), 2); /* inside é: cut before it */
-    CHECK_INT(ls_cw_utf8_prefix(s, 5, 2), 2);
+    CHECK_INT(ls_utf8_cut(s, 5, 10), 5);
+    CHECK_INT(ls_utf8_cut(s, 5, 4), 4);
+    CHECK_INT(ls_utf8_cut(s, 5, 3), 2); /* inside é: cut before it */
+    CHECK_INT(ls_utf8_cut(s, 5, 2), 2);
 }
 
 LS_TEST(test_cloudwatch_limits_accepted_time_window)

@@ -24,6 +24,7 @@
 #include "core/metrics.h"
 #include "core/problems.h"
 #include "event/event.h"
+#include "event/utf8.h"
 #include "preset/preset.h"
 #include "transport/http.h"
 #include "util/time.h"
@@ -248,7 +249,7 @@ static int cw_encode(struct ls_sink *s, struct ls_event *ev, struct ls_buf *out)
     } else if (ls_buf_append(m, j, n) != 0) {
         return -1;
     }
-    size_t len = ls_cw_utf8_prefix(m->data, m->len, LS_CW_MAX_MESSAGE);
+    size_t len = ls_utf8_cut(m->data, m->len, LS_CW_MAX_MESSAGE);
     if (len < m->len) {
         ls_counter_inc(s->m.truncated);
         LS_SINK_LOG_EVERY(LS_LOG_WARN, 10000, s,

@@ -5,6 +5,7 @@
  */
 #include "sink/kinds/cloudwatch_limits.h"
 #include "event/json_canon.h"
+#include "event/utf8.h"
 #include "util/buf.h"
 
 #include <errno.h>
@@ -123,17 +124,6 @@ int ls_cw_json_member(const char *json, size_t len, const char *key, size_t *mst
     return -1;
 }
 
-size_t ls_cw_utf8_prefix(const char *s, size_t len, size_t max)
-{
-    if (len <= max)
-        return len;
-    size_t n = max;
-    /* Step back over continuation bytes so the cut lands before a lead byte. */
-    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-        n--;
-    return n;
-}
-
 int64_t ls_cw_accepted_time(int64_t ts_ms, int64_t now_ms)
 {
     if (ts_ms < 0 || ts_ms < now_ms - LS_CW_MAX_AGE_MS + LS_CW_EDGE_MARGIN_MS ||
@@ -190,7 +180,7 @@ int ls_cw_stream_name(struct ls_buf *out, const char *app, size_t app_len, const
     if (put_part(out, app, app_len, LS_CW_MAX_STREAM_NAME) != 0 || ls_buf_putc(out, '/') != 0 ||
         put_part(out, host, host_len, LS_CW_MAX_STREAM_NAME) != 0)
         return -1;
-    size_t keep = ls_cw_utf8_prefix(out->data + start, out->len - start, LS_CW_MAX_STREAM_NAME);
+    size_t keep = ls_utf8_cut(out->data + start, out->len - start, LS_CW_MAX_STREAM_NAME);
     out->len = start + keep;
     out->data[out->len] = '\0';
     return 0;

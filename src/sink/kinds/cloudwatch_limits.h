@@ -60,9 +60,6 @@ int ls_cw_lines_decode(const char *body, size_t len, struct ls_cw_event *ev, siz
 int ls_cw_json_member(const char *json, size_t len, const char *key, size_t *mstart, size_t *mend,
                       size_t *vstart, size_t *vend);
 
-/* Longest prefix of s[0..len) of at most max bytes that ends on a UTF-8 character boundary. */
-size_t ls_cw_utf8_prefix(const char *s, size_t len, size_t max);
-
 /*
  * The time the service will accept for an event: its own time when it lies within
  * [now - 14 days + margin, now + 2 hours - margin], else now (Vector's time for every event),
