@@ -24,7 +24,7 @@ ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config ca-certificates python3 scdoc \
-        libnats-dev libcurl4-openssl-dev libjson-c-dev libdeflate-dev zlib1g-dev libssl-dev \
+        libnats-dev libcurl4-openssl-dev libjson-c-dev libdeflate-dev libisal-dev zlib1g-dev libssl-dev \
         libmicrohttpd-dev libpcre2-dev \
     && rm -rf /var/lib/apt/lists/*
 

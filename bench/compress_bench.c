@@ -1,21 +1,24 @@
 /*
  * Compression alone, on the batches logship really sends: reads an NDJSON file of records,
- * cuts it into JSON-array batches of --batch bytes (default 1,000,000; the http default
- * batch is 10,000,000), and compresses every batch with libdeflate and zlib at the given
- * levels. Prints input MB/s (single thread), the ratio, and µs per record, so the default
+ * cuts it into JSON-array batches of --batch bytes (default 1,000,000, the http default batch),
+ * and compresses every batch with ISA-L's igzip (levels 0..3), libdeflate and zlib (levels
+ * 1/3/6/9). Prints input MB/s (single thread), the ratio, and µs per record, so the default
  * level and library are chosen by numbers (issue: performance). Not a test.
  *
  * Then the pipeline question: a sink worker fills a batch record by record (the copy a compact
- * batch makes of a canonical record) and compresses it (libdeflate level 1). Inline, one thread
- * does both in turn, as logship does; "second core", a filler thread fills batch k+1 while a
- * compressor thread compresses batch k (two buffers, handed over under a mutex). Prints the
- * wall-clock records/s and the CPU-µs per record of each (getrusage, all threads).
+ * batch makes of a canonical record) and compresses it with the sink's default (igzip level 2,
+ * compress/gzip.c). Inline, one thread does both in turn, as logship does; "second core", a
+ * filler thread fills batch k+1 while a compressor thread compresses batch k (two buffers,
+ * handed over under a mutex). Prints the wall-clock records/s and the CPU-µs per record of
+ * each (getrusage, all threads).
  *
  *   compress_bench [--batch BYTES] [--rounds N] FILE
  */
+#include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +87,83 @@ static struct batch *load(const char *path, size_t batch_bytes, size_t *nb, size
     return v;
 }
 
+/* ---- one codec at one level, its state kept across batches as a sink worker keeps it ----- */
+
+enum lib { IGZIP, LIBDEFLATE, ZLIB };
+static const char *const lib_names[] = {"igzip", "libdeflate", "zlib"};
+
+struct codec {
+    enum lib lib;
+    int level;
+    struct libdeflate_compressor *ld;
+    uint8_t *level_buf;
+    uint32_t level_buf_size;
+};
+
+static bool codec_open(struct codec *c, enum lib lib, int level)
+{
+    static const uint32_t igzip_bufs[] = {ISAL_DEF_LVL0_DEFAULT, ISAL_DEF_LVL1_DEFAULT,
+                                          ISAL_DEF_LVL2_DEFAULT, ISAL_DEF_LVL3_DEFAULT};
+    memset(c, 0, sizeof(*c));
+    c->lib = lib;
+    c->level = level;
+    if (lib == LIBDEFLATE)
+        return (c->ld = libdeflate_alloc_compressor(level)) != NULL;
+    if (lib == IGZIP) {
+        c->level_buf_size = igzip_bufs[level];
+        c->level_buf = c->level_buf_size ? malloc(c->level_buf_size) : NULL;
+        return c->level_buf_size == 0 || c->level_buf != NULL;
+    }
+    return true;
+}
+
+static void codec_close(struct codec *c)
+{
+    if (c->ld)
+        libdeflate_free_compressor(c->ld);
+    free(c->level_buf);
+}
+
+/* Bytes of gzip out, 0 on failure. */
+static size_t codec_compress(struct codec *c, const void *in, size_t n, unsigned char *out,
+                             size_t cap)
+{
+    if (c->lib == LIBDEFLATE)
+        return libdeflate_gzip_compress(c->ld, in, n, out, cap);
+    if (c->lib == IGZIP) {
+        struct isal_zstream s;
+        isal_deflate_stateless_init(&s);
+        s.level = (uint32_t)c->level;
+        s.level_buf = c->level_buf;
+        s.level_buf_size = c->level_buf_size;
+        s.gzip_flag = IGZIP_GZIP;
+        s.end_of_stream = 1;
+        s.flush = NO_FLUSH;
+        s.next_in = (uint8_t *)in;
+        s.avail_in = (uint32_t)n;
+        s.next_out = out;
+        s.avail_out = (uint32_t)cap;
+        return isal_deflate_stateless(&s) == COMP_OK ? s.total_out : 0;
+    }
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    deflateInit2(&z, c->level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+    z.next_in = (unsigned char *)in;
+    z.avail_in = (unsigned)n;
+    z.next_out = out;
+    z.avail_out = (unsigned)cap;
+    int rc = deflate(&z, Z_FINISH);
+    size_t got = rc == Z_STREAM_END ? z.total_out : 0;
+    deflateEnd(&z);
+    return got;
+}
+
+/* The sink's default: compress/gzip.c level 1 is igzip's level 2. */
+static bool codec_open_default(struct codec *c)
+{
+    return codec_open(c, IGZIP, 2);
+}
+
 /* ---- fill vs compress, inline and on two threads ------------------------------------------ */
 
 struct line {
@@ -130,8 +210,9 @@ static size_t fill(struct pipe *p, char *buf, size_t *next)
 static void *compressor(void *arg)
 {
     struct pipe *p = arg;
-    struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
-    size_t outcap = libdeflate_gzip_compress_bound(c, p->batch + p->longest + 16);
+    struct codec c;
+    codec_open_default(&c);
+    size_t outcap = 2 * (p->batch + p->longest) + 4096;
     unsigned char *out = malloc(outcap);
     pthread_mutex_lock(&p->mu);
     for (;;) {
@@ -141,7 +222,7 @@ static void *compressor(void *arg)
             break;
         int k = p->full;
         pthread_mutex_unlock(&p->mu);
-        size_t got = libdeflate_gzip_compress(c, p->buf[k], p->len[k], out, outcap);
+        size_t got = codec_compress(&c, p->buf[k], p->len[k], out, outcap);
         pthread_mutex_lock(&p->mu);
         p->compressed += got;
         p->len[k] = 0;
@@ -150,7 +231,7 @@ static void *compressor(void *arg)
     }
     pthread_mutex_unlock(&p->mu);
     free(out);
-    libdeflate_free_compressor(c);
+    codec_close(&c);
     return NULL;
 }
 
@@ -162,16 +243,17 @@ static void run_pipeline(struct pipe *p, bool threaded, double *wall, double *cp
     p->compressed = 0;
     p->len[0] = p->len[1] = 0;
     if (!threaded) {
-        struct libdeflate_compressor *c = libdeflate_alloc_compressor(1);
-        size_t outcap = libdeflate_gzip_compress_bound(c, p->batch + p->longest + 16);
+        struct codec c;
+        codec_open_default(&c);
+        size_t outcap = 2 * (p->batch + p->longest) + 4096;
         unsigned char *out = malloc(outcap);
         for (size_t r = 0; r < p->rounds; r++) {
             size_t next = 0, len;
             while ((len = fill(p, p->buf[0], &next)) > 0)
-                p->compressed += libdeflate_gzip_compress(c, p->buf[0], len, out, outcap);
+                p->compressed += codec_compress(&c, p->buf[0], len, out, outcap);
         }
         free(out);
-        libdeflate_free_compressor(c);
+        codec_close(&c);
     } else {
         pthread_t t;
         pthread_create(&t, NULL, compressor, p);
@@ -232,7 +314,8 @@ static void pipeline(const char *path, size_t batch, size_t rounds)
     p.buf[0] = malloc(batch + longest + 16); /* one record may exceed the batch size */
     p.buf[1] = malloc(batch + longest + 16);
     double records = (double)n * (double)rounds;
-    printf("pipeline (fill record by record + libdeflate level 1, --batch %zu):\n", batch);
+    printf("pipeline (fill record by record + igzip level 2, the sink default; --batch %zu):\n",
+           batch);
     for (int threaded = 0; threaded < 2; threaded++) {
         double wall, cpu;
         run_pipeline(&p, threaded, &wall, &cpu);
@@ -275,39 +358,34 @@ int main(int argc, char **argv)
     printf("%zu batches of ~%zu bytes, %zu records, %.1f MB\n", nb, batch, records,
            (double)total / 1e6);
     printf("%-18s %10s %8s %12s\n", "codec", "MB/s", "ratio", "us/record");
-    static const int levels[] = {1, 3, 6, 9};
-    for (int lib = 0; lib < 2; lib++) {
-        for (size_t li = 0; li < sizeof(levels) / sizeof(levels[0]); li++) {
-            int level = levels[li];
-            struct libdeflate_compressor *c = lib == 0 ? libdeflate_alloc_compressor(level) : NULL;
-            size_t comp = 0;
-            double t0 = now_s();
-            for (size_t r = 0; r < rounds; r++) {
-                comp = 0;
-                for (size_t i = 0; i < nb; i++) {
-                    if (lib == 0) {
-                        comp += libdeflate_gzip_compress(c, b[i].data, b[i].len, out, outcap);
-                    } else {
-                        z_stream z;
-                        memset(&z, 0, sizeof(z));
-                        deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-                        z.next_in = (unsigned char *)b[i].data;
-                        z.avail_in = (unsigned)b[i].len;
-                        z.next_out = out;
-                        z.avail_out = (unsigned)outcap;
-                        deflate(&z, Z_FINISH);
-                        comp += z.total_out;
-                        deflateEnd(&z);
-                    }
+    /* igzip has levels 0..3; libdeflate and zlib 1..9 (libdeflate goes on to 12). */
+    static const struct {
+        enum lib lib;
+        int level;
+    } runs[] = {{IGZIP, 0},      {IGZIP, 1},      {IGZIP, 2},      {IGZIP, 3},
+                {LIBDEFLATE, 1}, {LIBDEFLATE, 3}, {LIBDEFLATE, 6}, {LIBDEFLATE, 9},
+                {ZLIB, 1},       {ZLIB, 3},       {ZLIB, 6},       {ZLIB, 9}};
+    for (size_t ri = 0; ri < sizeof(runs) / sizeof(runs[0]); ri++) {
+        struct codec c;
+        if (!codec_open(&c, runs[ri].lib, runs[ri].level))
+            return 1;
+        size_t comp = 0;
+        double t0 = now_s();
+        for (size_t r = 0; r < rounds; r++) {
+            comp = 0;
+            for (size_t i = 0; i < nb; i++) {
+                size_t got = codec_compress(&c, b[i].data, b[i].len, out, outcap);
+                if (got == 0) {
+                    fprintf(stderr, "%s level %d failed\n", lib_names[c.lib], c.level);
+                    return 1;
                 }
+                comp += got;
             }
-            double dt = (now_s() - t0) / (double)rounds;
-            printf("%-10s level %d %10.1f %8.2f %12.3f\n", lib == 0 ? "libdeflate" : "zlib", level,
-                   (double)total / 1e6 / dt, (double)total / (double)comp,
-                   dt * 1e6 / (double)records);
-            if (c)
-                libdeflate_free_compressor(c);
         }
+        double dt = (now_s() - t0) / (double)rounds;
+        printf("%-10s level %d %10.1f %8.2f %12.3f\n", lib_names[c.lib], c.level,
+               (double)total / 1e6 / dt, (double)total / (double)comp, dt * 1e6 / (double)records);
+        codec_close(&c);
     }
     free(out);
     pipeline(path, batch, rounds);

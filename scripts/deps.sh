@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
-  libnats-dev libcurl4-openssl-dev libjson-c-dev libdeflate-dev zlib1g-dev libssl-dev
+  libnats-dev libcurl4-openssl-dev libjson-c-dev libdeflate-dev libisal-dev zlib1g-dev libssl-dev
   libmicrohttpd-dev nats-server python3 curl ca-certificates scdoc
   libpcre2-dev rsyslog rsyslog-openssl openssl python3-botocore
 )

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 out=build-fuzz
 mkdir -p "$out"
-flags=$(pkg-config --cflags libnats json-c libcurl libdeflate libmicrohttpd openssl zlib libpcre2-8)
-libs=$(pkg-config --libs libnats json-c libcurl libdeflate libmicrohttpd openssl zlib libpcre2-8)
+flags=$(pkg-config --cflags libnats json-c libcurl libdeflate libisal libmicrohttpd openssl zlib libpcre2-8)
+libs=$(pkg-config --libs libnats json-c libcurl libdeflate libisal libmicrohttpd openssl zlib libpcre2-8)
 srcs=$(git ls-files 'src/*.c' | grep -v '^src/main.c$')
 cflags="-std=c11 -D_GNU_SOURCE -DLOGSHIP_VERSION=\"fuzz\" -g -O1 -fno-sanitize-recover=all -Isrc $flags"
 # The library sources are compiled once (instrumented, not linked with the fuzzer's main) and

@@ -129,8 +129,8 @@ struct ls_sink_kind {
 /*
  * The batch byte limit of a sink whose provider sets none: 1,000,000 bytes of uncompressed body,
  * where Vector's http family uses 10,000,000 (PROVIDERS.md Part 1 §1.7). The body is built whole
- * before it is compressed (libdeflate has no streaming mode), so this limit is the largest part
- * of logship's memory under load: at 50 k records/s into gzip http, 14.4 MiB of RSS against
+ * and then compressed in one call (compress/gzip.h), so this limit is the largest part of
+ * logship's memory under load: at 50 k records/s into gzip http, 14.4 MiB of RSS against
  * 27.9 MiB with 10 MB bodies (bench steady). Batches are cut by size only above about 3,000
  * records/s (1 MB per 1 s batch timeout); there, requests are about 10x as many and as small.
  * LOGSHIP_<SINK>_BATCH_MAX_BYTES=10000000 restores Vector's limit.
@@ -151,7 +151,7 @@ struct ls_sink_config {
     size_t queue_max_events;
     uint64_t queue_full_wait_ms; /* back-pressure budget before a full queue sheds */
     enum ls_compression compression;
-    int compression_level; /* gzip level, 1..12 (libdeflate) */
+    int compression_level; /* gzip level, 1 (igzip) or 2..12 (libdeflate) */
     char *endpoint;        /* LOGSHIP_<SINK>_ENDPOINT origin override, or NULL */
 };
 
