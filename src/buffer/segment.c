@@ -1,127 +1,23 @@
 /*
- * The disk segment store behind a sink's durable buffer (see segment.h, docs/buffer.md).
- *
- * On disk, in the store's directory:
- *   <16 hex digits>.seg  append-only blocks; the name is the first sequence number in it
- *   ack.log              a header, then fixed-size entries "records [seq, seq+n) delivered"
- *   lock                 flock'ed while a process holds the store
- * Every block carries a magic, a header checksum and a payload checksum (zlib crc32), so a
- * reader can trust a length before using it and find the next block after damage. In memory
- * each segment keeps a block index (32 bytes per block) and one bit per record (acked, or lost
- * to corruption); the ack log is rewritten from those bits at open and when it grows, so its
- * size follows the live fragmentation, not the history.
+ * The disk segment store behind a sink's durable buffer in steady operation (see segment.h,
+ * docs/buffer.md): appending blocks, reading un-acknowledged records back, acknowledging them
+ * in the ack log and deleting delivered segment files, and syncing by policy. The on-disk
+ * format and the structs are in segment_int.h; opening a store and recovering what is on disk
+ * is segment_recover.c.
  */
-#include "buffer/segment.h"
+#include "buffer/segment_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
-
-#define HDR             32 /* block header */
-#define REC_HDR         12 /* per record: i64 time, u32 length */
-#define ACK_HDR         24 /* ack log header: magic[8], u64 seq floor, u32 reserved, u32 crc */
-#define ACK_ENT         16 /* ack entry: u64 seq, u32 n, u32 crc */
-#define SEQ_LIMIT       (1ull << 62) /* sequence numbers above this are garbage */
-#define ACK_COMPACT_MIN (1u << 20)
-#define ACK_NAME        "ack.log"
-#define ACK_TMP         "ack.tmp"
-
-static const unsigned char MAGIC[4] = {'L', 'S', 'B', '1'};
-static const unsigned char ACK_MAGIC[8] = {'L', 'S', 'A', 'C', 'K', '1', 0, 0};
-
-struct blk {
-    uint64_t seq;
-    uint64_t off; /* of the header in the file */
-    int64_t min_ns;
-    uint64_t bit; /* index of the first record's bit in the segment's bitmap */
-    uint32_t count;
-    uint32_t len; /* payload bytes */
-};
-
-struct seg {
-    uint64_t base; /* from the file name */
-    uint64_t end;  /* seq after the last block */
-    uint64_t size; /* bytes in the file */
-    struct blk *blk;
-    size_t nblk, cblk;
-    uint64_t *bits; /* one per record, in block order: 1 = acked or lost */
-    size_t cwords;
-    uint64_t nrec;
-    uint64_t live;      /* zero bits */
-    uint64_t scan_from; /* no zero bit below this index (bits only ever go 0 -> 1) */
-};
-
-struct ls_segment_store {
-    char *dir;
-    int dirfd, lockfd, ackfd;
-    struct ls_segment_options o;
-    struct seg **segs; /* sorted by base */
-    size_t nsegs, csegs;
-    struct seg *active; /* the last segment, open for appends, or NULL */
-    int activefd;
-    int readfd; /* cached for reading a sealed segment */
-    uint64_t readbase;
-    uint64_t next_seq;
-    uint64_t disk_bytes, live;
-    uint64_t ack_size, ack_compact_at;
-    bool data_dirty, ack_dirty, dir_dirty, in_read;
-    int64_t dirty_since_ms;
-    unsigned char *wbuf, *rbuf;
-    size_t wcap, rcap;
-    uint64_t rbuf_base, rbuf_off; /* the block rbuf holds (checked), when rbuf_ok */
-    bool rbuf_ok;
-    uint64_t corrupt_blocks, corrupt_bytes;
-    char errbuf[320];
-    _Atomic uint64_t st_records, st_bytes, st_segments, st_corrupt_blocks, st_corrupt_bytes;
-    _Atomic int64_t st_oldest;
-};
 
 /* ---- little helpers ---- */
-
-static void put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static uint32_t crc(const void *p, size_t n)
-{
-    return (uint32_t)crc32_z(crc32_z(0L, Z_NULL, 0), p, n);
-}
 
 static int64_t mono_ms(void)
 {
@@ -156,28 +52,9 @@ static int grow(unsigned char **buf, size_t *cap, size_t need)
     return 0;
 }
 
-static void seg_name(char *out, size_t n, uint64_t base)
+void ls_seg_file_name(char *out, size_t n, uint64_t base)
 {
     snprintf(out, n, "%016llx.seg", (unsigned long long)base);
-}
-
-/* 1 when name is a segment file name, with its base in *base. */
-static int parse_name(const char *name, uint64_t *base)
-{
-    if (strlen(name) != 20 || strcmp(name + 16, ".seg") != 0)
-        return 0;
-    for (int i = 0; i < 16; i++)
-        if (!strchr("0123456789abcdef", name[i]) || name[i] == '\0')
-            return 0;
-    char hex[17];
-    memcpy(hex, name, 16);
-    hex[16] = '\0';
-    errno = 0;
-    unsigned long long v = strtoull(hex, NULL, 16);
-    if (errno || v >= SEQ_LIMIT)
-        return 0;
-    *base = v;
-    return 1;
 }
 
 static int write_all(int fd, const void *p, size_t n, uint64_t off)
@@ -199,7 +76,7 @@ static int write_all(int fd, const void *p, size_t n, uint64_t off)
     return 0;
 }
 
-static int read_all(int fd, void *p, size_t n, uint64_t off)
+int ls_seg_read_all(int fd, void *p, size_t n, uint64_t off)
 {
     unsigned char *c = p;
     while (n > 0) {
@@ -234,8 +111,8 @@ static bool bit(const struct seg *g, uint64_t i)
     return (g->bits[i / 64] >> (i % 64)) & 1;
 }
 
-/* Makes room for `more` records in one more block, so that seg_add cannot fail. */
-static int seg_reserve(struct seg *g, uint64_t more)
+/* Makes room for `more` records in one more block, so that ls_seg_add_block cannot fail. */
+int ls_seg_reserve(struct seg *g, uint64_t more)
 {
     if (g->nblk == g->cblk) {
         size_t c = g->cblk ? g->cblk * 2 : 16;
@@ -319,9 +196,9 @@ static bool blk_done(const struct seg *g, const struct blk *k, uint64_t lo, uint
     return true;
 }
 
-/* Adds a block after seg_reserve. Seqs skipped since the previous block hold no records. */
-static void seg_add(struct seg *g, uint64_t seq, uint64_t off, int64_t min_ns, uint32_t count,
-                    uint32_t len)
+/* Adds a block after ls_seg_reserve. Seqs skipped since the previous block hold no records. */
+void ls_seg_add_block(struct seg *g, uint64_t seq, uint64_t off, int64_t min_ns, uint32_t count,
+                      uint32_t len)
 {
     g->blk[g->nblk++] = (struct blk){seq, off, min_ns, g->nrec, count, len};
     g->nrec += count;
@@ -356,7 +233,7 @@ static size_t seg_first_live(struct seg *g)
 
 /* ---- store-level state ---- */
 
-static void publish(struct ls_segment_store *s)
+void ls_seg_publish_stats(struct ls_segment_store *s)
 {
     int64_t oldest = 0;
     for (size_t i = 0; i < s->nsegs; i++) {
@@ -391,7 +268,7 @@ static size_t seg_at(const struct ls_segment_store *s, uint64_t seq)
 }
 
 /* Marks [from, to) done across segments; returns how many records that released. */
-static uint64_t mark(struct ls_segment_store *s, uint64_t from, uint64_t to)
+uint64_t ls_seg_mark_done(struct ls_segment_store *s, uint64_t from, uint64_t to)
 {
     size_t i = seg_at(s, from);
     if (i == s->nsegs)
@@ -440,7 +317,7 @@ static int drop(struct ls_segment_store *s, size_t i)
 {
     struct seg *g = s->segs[i];
     char name[32];
-    seg_name(name, sizeof(name), g->base);
+    ls_seg_file_name(name, sizeof(name), g->base);
     if (unlinkat(s->dirfd, name, 0) != 0 && errno != ENOENT)
         return seterr(s, LS_SEGMENT_ERROR, "cannot delete %s/%s: %s", s->dir, name,
                       strerror(errno));
@@ -466,7 +343,7 @@ static int drop(struct ls_segment_store *s, size_t i)
 }
 
 /* Deletes every fully delivered segment that is not being appended to. */
-static void drop_done(struct ls_segment_store *s)
+void ls_seg_drop_done(struct ls_segment_store *s)
 {
     for (size_t i = 0; i < s->nsegs;) {
         struct seg *g = s->segs[i];
@@ -487,10 +364,10 @@ static void seal(struct ls_segment_store *s)
     close(s->activefd);
     s->activefd = -1;
     s->active = NULL;
-    drop_done(s);
+    ls_seg_drop_done(s);
 }
 
-static int push_seg(struct ls_segment_store *s, struct seg *g)
+int ls_seg_push(struct ls_segment_store *s, struct seg *g)
 {
     if (s->nsegs == s->csegs) {
         size_t c = s->csegs ? s->csegs * 2 : 16;
@@ -534,7 +411,7 @@ static int put_entry(int fd, unsigned char *chunk, size_t *used, uint64_t *off, 
  * Rewrites the ack log from the bits: a header, then one entry per run of done records in the
  * live segments. Written beside and renamed over, so a crash leaves the old log or the new.
  */
-static int compact(struct ls_segment_store *s)
+int ls_seg_ack_compact(struct ls_segment_store *s)
 {
     int fd = openat(s->dirfd, ACK_TMP, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -599,260 +476,6 @@ static int compact(struct ls_segment_store *s)
     return 0;
 }
 
-/* Applies an existing ack log to the recovered segments. */
-static void load_acks(struct ls_segment_store *s, struct ls_segment_recovery *rec,
-                      uint64_t *seq_floor)
-{
-    int fd = openat(s->dirfd, ACK_NAME, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    unsigned char buf[ACK_ENT * 512];
-    uint64_t off = 0;
-    unsigned char h[ACK_HDR];
-    if (read_all(fd, h, ACK_HDR, 0) == 0) {
-        /* A damaged header only loses the floor: entries are still fixed-size after it. */
-        if (memcmp(h, ACK_MAGIC, 8) == 0 && get32(h + 20) == crc(h, 20) && get64(h + 8) < SEQ_LIMIT)
-            *seq_floor = get64(h + 8) > *seq_floor ? get64(h + 8) : *seq_floor;
-        else
-            rec->ack_corrupt++;
-        off = ACK_HDR;
-        for (;;) {
-            ssize_t r = pread(fd, buf, sizeof(buf), (off_t)off);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < ACK_ENT)
-                break; /* end, or a torn last entry: those records replay */
-            for (size_t i = 0; i + ACK_ENT <= (size_t)r; i += ACK_ENT) {
-                const unsigned char *e = buf + i;
-                uint64_t seq = get64(e);
-                uint32_t n = get32(e + 8);
-                if (get32(e + 12) != crc(e, 12) || n == 0 || seq >= SEQ_LIMIT ||
-                    n > SEQ_LIMIT - seq) {
-                    rec->ack_corrupt++;
-                    continue;
-                }
-                rec->acked += mark(s, seq, seq + n);
-                if (seq + n > *seq_floor)
-                    *seq_floor = seq + n;
-            }
-            off += (uint64_t)r / ACK_ENT * ACK_ENT;
-        }
-    }
-    close(fd);
-}
-
-/* ---- recovery of one segment file ---- */
-
-/* Checks a payload's records; 0 with the smallest time in *min, -1 when malformed. */
-static int check_records(const unsigned char *p, uint32_t len, uint32_t count, int64_t *min)
-{
-    size_t off = 0;
-    int64_t lo = INT64_MAX;
-    for (uint32_t i = 0; i < count; i++) {
-        if (len - off < REC_HDR)
-            return -1;
-        int64_t t = (int64_t)get64(p + off);
-        uint32_t n = get32(p + off + 8);
-        off += REC_HDR;
-        if (n > len - off)
-            return -1;
-        off += n;
-        lo = t < lo ? t : lo;
-    }
-    *min = lo;
-    return off == len ? 0 : -1;
-}
-
-static bool header_ok(const unsigned char *h)
-{
-    return memcmp(h, MAGIC, 4) == 0 && get32(h + 4) == 0 && get32(h + 28) == crc(h, 28);
-}
-
-/*
- * Scans p[0..size) as segment g's file: indexes every valid block and counts damaged regions.
- * A block needs a valid header, a length inside the file, a matching payload checksum,
- * well-formed records, and sequence numbers after the previous block's and before `limit`
- * (the next segment's base). Returns 0, or -1 when memory runs out.
- */
-static int scan(struct ls_segment_store *s, struct seg *g, const unsigned char *p, uint64_t size,
-                uint64_t limit)
-{
-    uint64_t off = 0, bad_from = UINT64_MAX;
-    while (size - off >= HDR) {
-        const unsigned char *h = p + off;
-        if (!header_ok(h)) {
-            if (bad_from == UINT64_MAX)
-                bad_from = off;
-            const unsigned char *m = memmem(h + 1, (size_t)(size - off - 1), MAGIC, 4);
-            off = m ? (uint64_t)(m - p) : size;
-            continue;
-        }
-        uint64_t seq = get64(h + 8);
-        uint32_t count = get32(h + 16), len = get32(h + 20);
-        if (len > LS_SEGMENT_BLOCK_MAX || len > size - off - HDR) {
-            /* A torn last block, or a header whose length is garbage: resync past its magic. */
-            if (bad_from == UINT64_MAX)
-                bad_from = off;
-            off++;
-            continue;
-        }
-        int64_t min = 0;
-        /* Our writer leaves no gap in a file's seqs; damage may hide records, each of which
-           took at least REC_HDR bytes of the region skipped. */
-        uint64_t hidden = bad_from == UINT64_MAX ? 0 : (off - bad_from) / REC_HDR;
-        bool ok = count >= 1 && count <= len / REC_HDR && seq >= g->end && seq - g->end <= hidden &&
-                  seq < limit && count <= limit - seq && get32(h + 24) == crc(h + HDR, len) &&
-                  check_records(h + HDR, len, count, &min) == 0;
-        if (!ok) {
-            if (bad_from == UINT64_MAX)
-                bad_from = off;
-            off += HDR + (uint64_t)len;
-            continue;
-        }
-        if (bad_from != UINT64_MAX) {
-            s->corrupt_blocks++;
-            s->corrupt_bytes += off - bad_from;
-            bad_from = UINT64_MAX;
-        }
-        if (seg_reserve(g, count) != 0)
-            return -1;
-        seg_add(g, seq, off, min, count, len);
-        off += HDR + (uint64_t)len;
-    }
-    if (off < size && bad_from == UINT64_MAX)
-        bad_from = off;
-    if (bad_from != UINT64_MAX) {
-        s->corrupt_blocks++;
-        s->corrupt_bytes += size - bad_from;
-    }
-    return 0;
-}
-
-static int load_seg(struct ls_segment_store *s, uint64_t base, uint64_t limit, char *err,
-                    size_t errlen)
-{
-    char name[32];
-    seg_name(name, sizeof(name), base);
-    int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "cannot read %s/%s: %s", s->dir, name, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd); /* not ours */
-        return 0;
-    }
-    struct seg *g = calloc(1, sizeof(*g));
-    if (!g || push_seg(s, g) != 0) {
-        free(g);
-        close(fd);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    g->base = g->end = base;
-    g->size = (uint64_t)st.st_size;
-    s->disk_bytes += g->size;
-    int rc = 0;
-    if (st.st_size > 0) {
-        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            snprintf(err, errlen, "cannot map %s/%s: %s", s->dir, name, strerror(errno));
-            rc = -1;
-        } else {
-            if (scan(s, g, p, g->size, limit) != 0) {
-                snprintf(err, errlen, "out of memory indexing %s/%s", s->dir, name);
-                rc = -1;
-            }
-            munmap(p, (size_t)st.st_size);
-        }
-    }
-    close(fd);
-    s->live += g->live;
-    return rc;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Lists the segment bases in the directory, sorted; removes a leftover ack.tmp. */
-static int list_dir(struct ls_segment_store *s, uint64_t **out, size_t *n, char *err, size_t errlen)
-{
-    int fd = dup(s->dirfd);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d) {
-        snprintf(err, errlen, "cannot list %s: %s", s->dir, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    uint64_t *v = NULL;
-    size_t cnt = 0, cap = 0;
-    struct dirent *de;
-    int rc = 0;
-    while ((de = readdir(d)) != NULL) {
-        uint64_t base;
-        if (strcmp(de->d_name, ACK_TMP) == 0) {
-            unlinkat(s->dirfd, ACK_TMP, 0);
-            continue;
-        }
-        if (!parse_name(de->d_name, &base))
-            continue;
-        if (cnt == cap) {
-            size_t c = cap ? cap * 2 : 16;
-            uint64_t *nv = realloc(v, c * sizeof(*nv));
-            if (!nv) {
-                snprintf(err, errlen, "out of memory");
-                rc = -1;
-                break;
-            }
-            v = nv;
-            cap = c;
-        }
-        v[cnt++] = base;
-    }
-    closedir(d);
-    if (rc != 0) {
-        free(v);
-        return -1;
-    }
-    if (cnt)
-        qsort(v, cnt, sizeof(*v), cmp_u64);
-    *out = v;
-    *n = cnt;
-    return 0;
-}
-
-static int mkdir_p(const char *dir, char *err, size_t errlen)
-{
-    size_t n = strlen(dir);
-    char *p = malloc(n + 1);
-    if (!p) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] != '/' && p[i] != '\0')
-            continue;
-        char c = p[i];
-        p[i] = '\0';
-        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create buffer directory %s: %s", p, strerror(errno));
-            free(p);
-            return -1;
-        }
-        p[i] = c;
-    }
-    free(p);
-    return 0;
-}
-
 /* ---- public API ---- */
 
 void ls_segment_options_init(struct ls_segment_options *o)
@@ -892,99 +515,12 @@ int ls_segment_fsync_parse(const char *text, struct ls_segment_options *o, char 
     return -1;
 }
 
-int ls_segment_open(const char *dir, const struct ls_segment_options *o,
-                    struct ls_segment_store **out, struct ls_segment_recovery *rec, char *err,
-                    size_t errlen)
-{
-    struct ls_segment_recovery local;
-    if (!rec)
-        rec = &local;
-    memset(rec, 0, sizeof(*rec));
-    *out = NULL;
-    struct ls_segment_store *s = calloc(1, sizeof(*s));
-    if (!s || !(s->dir = strdup(dir))) {
-        free(s);
-        snprintf(err, errlen, "out of memory");
-        return LS_SEGMENT_ERROR;
-    }
-    s->dirfd = s->lockfd = s->ackfd = s->activefd = s->readfd = -1;
-    ls_segment_options_init(&s->o);
-    if (o) {
-        if (o->max_bytes)
-            s->o.max_bytes = o->max_bytes;
-        if (o->segment_bytes)
-            s->o.segment_bytes = o->segment_bytes;
-        s->o.fsync = o->fsync;
-        if (o->interval_ms)
-            s->o.interval_ms = o->interval_ms;
-    }
-    /* At least two segments fit, so a full, delivered one can always be rolled and deleted. */
-    if (s->o.segment_bytes > s->o.max_bytes / 2)
-        s->o.segment_bytes = s->o.max_bytes / 2;
-    if (s->o.segment_bytes > LS_SEGMENT_BLOCK_MAX + HDR)
-        s->o.segment_bytes = LS_SEGMENT_BLOCK_MAX + HDR;
-    if (s->o.segment_bytes < 4096)
-        s->o.segment_bytes = 4096;
-    s->ack_compact_at = ACK_COMPACT_MIN;
-
-    uint64_t *bases = NULL;
-    size_t nb = 0;
-    if (mkdir_p(dir, err, errlen) != 0)
-        goto fail;
-    s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (s->dirfd < 0) {
-        snprintf(err, errlen, "cannot open buffer directory %s: %s", dir, strerror(errno));
-        goto fail;
-    }
-    s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (s->lockfd < 0 || faccessat(s->dirfd, ".", W_OK | X_OK, AT_EACCESS) != 0) {
-        snprintf(err, errlen, "buffer directory %s is not writable: %s", dir, strerror(errno));
-        goto fail;
-    }
-    if (flock(s->lockfd, LOCK_EX | LOCK_NB) != 0) {
-        snprintf(err, errlen, "buffer directory %s is in use by another process (%s)", dir,
-                 strerror(errno));
-        goto fail;
-    }
-    if (list_dir(s, &bases, &nb, err, errlen) != 0)
-        goto fail;
-    for (size_t i = 0; i < nb; i++)
-        if (load_seg(s, bases[i], i + 1 < nb ? bases[i + 1] : SEQ_LIMIT, err, errlen) != 0)
-            goto fail;
-    rec->segments = s->nsegs;
-    rec->corrupt_blocks = s->corrupt_blocks;
-    rec->corrupt_bytes = s->corrupt_bytes;
-    uint64_t logged = 1, next = 1;
-    load_acks(s, rec, &logged);
-    for (size_t i = 0; i < s->nsegs; i++) {
-        struct seg *g = s->segs[i];
-        uint64_t after = g->end > g->base ? g->end : g->base + 1; /* never reuse a name */
-        next = after > next ? after : next;
-    }
-    s->next_seq = next;
-    rec->records = s->live;
-    drop_done(s);
-    /* A fresh log: drops stale and torn entries so that new ones append cleanly. If it cannot
-       be written (disk full), acks stay in memory and the old log keeps the old ones; new
-       seqs must then stay clear of every seq it names. */
-    if (compact(s) != 0 && logged > s->next_seq)
-        s->next_seq = logged;
-    free(bases);
-    publish(s);
-    *out = s;
-    return 0;
-fail:
-    free(bases);
-    ls_segment_close(s);
-    return LS_SEGMENT_ERROR;
-}
-
 static int create_active(struct ls_segment_store *s)
 {
     char name[32];
-    seg_name(name, sizeof(name), s->next_seq);
+    ls_seg_file_name(name, sizeof(name), s->next_seq);
     struct seg *g = calloc(1, sizeof(*g));
-    if (!g || push_seg(s, g) != 0) {
+    if (!g || ls_seg_push(s, g) != 0) {
         free(g);
         return seterr(s, LS_SEGMENT_ERROR, "out of memory");
     }
@@ -1034,7 +570,7 @@ int ls_segment_append(struct ls_segment_store *s, const struct ls_segment_record
     if (!s->active && create_active(s) != 0)
         return LS_SEGMENT_ERROR;
     struct seg *g = s->active;
-    if (grow(&s->wbuf, &s->wcap, (size_t)block) != 0 || seg_reserve(g, n) != 0)
+    if (grow(&s->wbuf, &s->wcap, (size_t)block) != 0 || ls_seg_reserve(g, n) != 0)
         return seterr(s, LS_SEGMENT_ERROR, "out of memory");
 
     unsigned char *p = s->wbuf + HDR;
@@ -1074,7 +610,7 @@ int ls_segment_append(struct ls_segment_store *s, const struct ls_segment_record
         }
         return seterr(s, LS_SEGMENT_ERROR, "cannot write to buffer %s: %s", s->dir, strerror(e));
     }
-    seg_add(g, s->next_seq, g->size, min, (uint32_t)n, (uint32_t)plen);
+    ls_seg_add_block(g, s->next_seq, g->size, min, (uint32_t)n, (uint32_t)plen);
     s->live += n;
     if (first_seq)
         *first_seq = s->next_seq;
@@ -1085,7 +621,7 @@ int ls_segment_append(struct ls_segment_store *s, const struct ls_segment_record
         dirty(s, &s->data_dirty);
         maybe_sync(s);
     }
-    publish(s);
+    ls_seg_publish_stats(s);
     return 0;
 }
 
@@ -1099,7 +635,7 @@ static int read_fd(struct ls_segment_store *s, const struct seg *g)
     if (s->readfd >= 0)
         close(s->readfd);
     char name[32];
-    seg_name(name, sizeof(name), g->base);
+    ls_seg_file_name(name, sizeof(name), g->base);
     s->readfd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC);
     s->readbase = g->base;
     return s->readfd;
@@ -1114,13 +650,13 @@ static int load_block(struct ls_segment_store *s, struct seg *g, const struct bl
     s->rbuf_ok = false;
     int fd = read_fd(s, g);
     size_t n = HDR + (size_t)b->len;
-    if (fd < 0 || grow(&s->rbuf, &s->rcap, n) != 0 || read_all(fd, s->rbuf, n, b->off) != 0)
+    if (fd < 0 || grow(&s->rbuf, &s->rcap, n) != 0 || ls_seg_read_all(fd, s->rbuf, n, b->off) != 0)
         return -1;
     const unsigned char *h = s->rbuf;
     int64_t min;
-    if (!header_ok(h) || get64(h + 8) != b->seq || get32(h + 16) != b->count ||
+    if (!ls_seg_header_ok(h) || get64(h + 8) != b->seq || get32(h + 16) != b->count ||
         get32(h + 20) != b->len || get32(h + 24) != crc(h + HDR, b->len) ||
-        check_records(h + HDR, b->len, b->count, &min) != 0)
+        ls_seg_check_records(h + HDR, b->len, b->count, &min) != 0)
         return -1;
     s->rbuf_ok = true;
     s->rbuf_base = g->base;
@@ -1175,8 +711,8 @@ size_t ls_segment_read(struct ls_segment_store *s, uint64_t from_seq, ls_segment
     }
     s->in_read = false;
     if (lost) {
-        drop_done(s);
-        publish(s);
+        ls_seg_drop_done(s);
+        ls_seg_publish_stats(s);
     }
     return got;
 }
@@ -1188,11 +724,11 @@ int ls_segment_ack(struct ls_segment_store *s, uint64_t first_seq, size_t n)
     if (n == 0 || first_seq >= s->next_seq)
         return 0;
     uint64_t end = s->next_seq - first_seq < n ? s->next_seq : first_seq + n;
-    if (mark(s, first_seq, end) == 0)
+    if (ls_seg_mark_done(s, first_seq, end) == 0)
         return 0;
     int rc = 0;
     if (s->ackfd < 0) {
-        rc = compact(s); /* the full state, this ack included */
+        rc = ls_seg_ack_compact(s); /* the full state, this ack included */
     } else {
         for (uint64_t q = first_seq; q < end && rc == 0;) {
             uint64_t k = end - q < UINT32_MAX ? end - q : UINT32_MAX;
@@ -1216,11 +752,11 @@ int ls_segment_ack(struct ls_segment_store *s, uint64_t first_seq, size_t n)
         else if (rc == 0 && s->o.fsync == LS_SEGMENT_FSYNC_INTERVAL)
             dirty(s, &s->ack_dirty);
     }
-    drop_done(s);
+    ls_seg_drop_done(s);
     if (s->ackfd >= 0 && s->ack_size > s->ack_compact_at)
-        compact(s);
+        ls_seg_ack_compact(s);
     maybe_sync(s);
-    publish(s);
+    ls_seg_publish_stats(s);
     return rc;
 }
 

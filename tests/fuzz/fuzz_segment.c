@@ -9,7 +9,7 @@
  * record appended, a restart finds exactly that one record and no damage.
  *
  * Build: clang -std=c11 -D_GNU_SOURCE -g -fsanitize=fuzzer,address,undefined -Isrc
- *        tests/fuzz/fuzz_segment.c src/buffer/segment.c -lz
+ *        tests/fuzz/fuzz_segment.c src/buffer/segment.c src/buffer/segment_recover.c -lz
  * Seeds: tests/fuzz/corpus/segment/ (the store directory lives under $TMPDIR)
  */
 #include <dirent.h>

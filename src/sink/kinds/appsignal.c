@@ -15,7 +15,6 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,32 +92,6 @@ struct openobserve {
     char *auth;              /* "Authorization: Basic ..." */
 };
 
-/* "Authorization: Basic " + base64(user ":" password), as Vector's basic auth strategy. */
-static char *basic_header(const char *user, const char *pass)
-{
-    size_t ul = strlen(user), pl = strlen(pass);
-    if (ul > (1u << 20) || pl > (1u << 20))
-        return NULL;
-    size_t raw_len = ul + 1 + pl;
-    unsigned char *raw = malloc(raw_len);
-    static const char prefix[] = "Authorization: Basic ";
-    char *out = malloc(sizeof(prefix) + 4 * ((raw_len + 2) / 3));
-    if (!raw || !out) {
-        free(raw);
-        free(out);
-        return NULL;
-    }
-    memcpy(raw, user, ul);
-    raw[ul] = ':';
-    memcpy(raw + ul + 1, pass, pl);
-    memcpy(out, prefix, sizeof(prefix) - 1);
-    /* EVP_EncodeBlock writes no line breaks and NUL-terminates. */
-    EVP_EncodeBlock((unsigned char *)out + sizeof(prefix) - 1, raw, (int)raw_len);
-    OPENSSL_cleanse(raw, raw_len);
-    free(raw);
-    return out;
-}
-
 static int openobserve_configure(struct ls_sink *s, const struct ls_env *env, struct ls_problems *p)
 {
     struct openobserve *o = calloc(1, sizeof(*o));
@@ -141,7 +114,7 @@ static int openobserve_configure(struct ls_sink *s, const struct ls_env *env, st
                            "carry in a user name");
         return -1;
     }
-    o->auth = basic_header(user, pass);
+    o->auth = ls_kind_basic_auth(user, pass);
     if (!o->auth) {
         ls_problems_add(p, "%s: out of memory", s->name);
         return -1;
@@ -164,10 +137,8 @@ static int openobserve_request(struct ls_sink *s, const struct ls_batch *b, stru
 static void openobserve_destroy(struct ls_sink *s)
 {
     struct openobserve *o = s->ctx;
-    if (o && o->auth) {
-        OPENSSL_cleanse(o->auth, strlen(o->auth));
-        free(o->auth);
-    }
+    if (o)
+        ls_kind_basic_auth_free(o->auth);
     ls_kind_plain_destroy(s);
 }
 

@@ -13,6 +13,8 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,4 +252,39 @@ bool ls_kind_url_has_userinfo(const char *url)
     curl_free(user);
     curl_url_cleanup(u);
     return has;
+}
+
+char *ls_kind_basic_auth(const char *user, const char *pass)
+{
+    /* The bound keeps the length EVP_EncodeBlock takes (an int) far from overflowing. */
+    size_t ul = strlen(user), pl = strlen(pass);
+    if (ul > (1u << 20) || pl > (1u << 20))
+        return NULL;
+    size_t raw_len = ul + 1 + pl;
+    unsigned char *raw = malloc(raw_len);
+    static const char prefix[] = "Authorization: Basic ";
+    char *out = malloc(sizeof(prefix) + 4 * ((raw_len + 2) / 3));
+    if (!raw || !out) {
+        free(raw);
+        free(out);
+        return NULL;
+    }
+    memcpy(raw, user, ul);
+    raw[ul] = ':';
+    memcpy(raw + ul + 1, pass, pl);
+    memcpy(out, prefix, sizeof(prefix) - 1);
+    /* EVP_EncodeBlock writes no line breaks and NUL-terminates. */
+    EVP_EncodeBlock((unsigned char *)out + sizeof(prefix) - 1, raw, (int)raw_len);
+    /* The plain credentials should not linger in freed memory. */
+    OPENSSL_cleanse(raw, raw_len);
+    free(raw);
+    return out;
+}
+
+void ls_kind_basic_auth_free(char *header)
+{
+    if (!header)
+        return;
+    OPENSSL_cleanse(header, strlen(header));
+    free(header);
 }

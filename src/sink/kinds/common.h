@@ -48,5 +48,14 @@ void ls_kind_plain_destroy(struct ls_sink *s);
 char *ls_kind_url_join(const char *url, const char *path);
 /* True when the URL carries user[:password]@ (a second credential beside the sink's auth). */
 bool ls_kind_url_has_userinfo(const char *url);
+/*
+ * The header line "Authorization: Basic " + base64(user ":" password) (RFC 7617, as Vector's
+ * basic auth strategy), new; free it with ls_kind_basic_auth_free, which wipes it first. NULL
+ * when memory runs out or either part is over 1 MiB. A user containing ':' is the caller's to
+ * reject: the server would split it elsewhere.
+ */
+char *ls_kind_basic_auth(const char *user, const char *pass);
+/* Wipes and frees a header from ls_kind_basic_auth; accepts NULL. */
+void ls_kind_basic_auth_free(char *header);
 
 #endif

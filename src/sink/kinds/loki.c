@@ -30,7 +30,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -493,30 +492,6 @@ static bool is_loki_json(const struct ls_transform *t)
            t[2].op == LS_TF_DELETE && strcmp(t[2].from, "timestamp") == 0 && t[3].op == LS_TF_END;
 }
 
-/* "Authorization: Basic base64(user:password)" or NULL on out-of-memory. */
-static char *basic_auth(const char *user, const char *pass)
-{
-    struct ls_buf plain;
-    ls_buf_init(&plain, 0);
-    if (ls_buf_printf(&plain, "%s:%s", user, pass) != 0) {
-        ls_buf_free(&plain);
-        return NULL;
-    }
-    size_t enc = 4 * ((plain.len + 2) / 3) + 1;
-    const char *prefix = "Authorization: Basic ";
-    char *h = malloc(strlen(prefix) + enc);
-    if (h) {
-        memcpy(h, prefix, strlen(prefix));
-        EVP_EncodeBlock((unsigned char *)h + strlen(prefix), (const unsigned char *)plain.data,
-                        (int)plain.len);
-    }
-    /* The plain credentials should not linger in freed memory. */
-    if (plain.data)
-        memset(plain.data, 0, plain.len);
-    ls_buf_free(&plain);
-    return h;
-}
-
 /* url with trailing slashes removed and PUSH_PATH appended (Vector's UriSerde::append_path). */
 
 /* Row convention for the Loki kinds: vars[0] the base URL, vars[1] the user, vars[2] the
@@ -546,7 +521,7 @@ static int loki_configure_as(struct ls_sink *s, const struct ls_env *env, struct
         x->c.url = url;
         x->c.url_masked = masked;
         const char *user = ls_env_get(env, v[1].name), *pass = ls_env_get(env, v[2].name);
-        x->auth = basic_auth(user ? user : "", pass ? pass : "");
+        x->auth = ls_kind_basic_auth(user ? user : "", pass ? pass : "");
         if (!url || !masked || !x->auth) {
             ls_problems_add(p, "%s: out of memory", s->name);
             rc = -1;
@@ -596,10 +571,7 @@ static void loki_destroy(struct ls_sink *s)
     if (!x)
         return;
     ls_kind_common_free(&x->c);
-    if (x->auth) {
-        memset(x->auth, 0, strlen(x->auth));
-        free(x->auth);
-    }
+    ls_kind_basic_auth_free(x->auth);
     ls_buf_free(&x->line);
     ls_buf_free(&x->value);
     free(x);
