@@ -8,6 +8,7 @@
 #include "source/nats.h"
 #include "source/intake.h"
 #include "source/nats_loop.h"
+#include "source/nats_msg.h"
 #include "event/event.h"
 #include "core/env.h"
 #include "core/log.h"
@@ -177,10 +178,11 @@ void ls_nats_config_describe(const struct ls_nats_config *c)
 /*
  * Hands every message the client holds to the intake; returns how many. pump_lock held.
  *
- * natsMsg_Destroy does not free a message: nats.c queues it for its garbage-collector thread and
- * wakes that thread whenever it sleeps. Destroyed one by one, messages woke it every few
- * messages (a futex wake-up and a context switch each, the largest kernel cost of the pump in
- * the profile); destroyed together after each group of PUMP_GROUP, it wakes about once a group.
+ * Messages are released together after each group of PUMP_GROUP (nats_msg.h: freed on this
+ * thread where the library version allows). Where natsMsg_Destroy still hands them to nats.c's
+ * collector thread, which it wakes whenever that sleeps, one by one they woke it every few
+ * messages (a futex wake-up and a context switch each, once the largest kernel cost of the
+ * pump); a group wakes it about once.
  *
  * NATS_SLOW_CONSUMER only reports that the client dropped messages since the last call (they
  * are counted from natsSubscription_GetDropped); the queue still holds messages. nats.c raises
@@ -189,9 +191,9 @@ void ls_nats_config_describe(const struct ls_nats_config *c)
  */
 #define PUMP_GROUP 256
 
-static void destroy_msg(void *msg)
+static void release_msg(void *msg)
 {
-    natsMsg_Destroy(msg);
+    ls_nats_msg_release(msg);
 }
 
 static size_t pump_burst(struct ls_nats_source *s, size_t max)
@@ -214,12 +216,12 @@ static size_t pump_burst(struct ls_nats_source *s, size_t max)
                no copy, and the pump no longer allocates for the lane as well. */
             if (ls_intake_push_lent(s->intake, natsMsg_GetSubject(msg), natsMsg_GetData(msg),
                                     (size_t)natsMsg_GetDataLength(msg), ls_time_now_ns(),
-                                    destroy_msg, msg) != 1)
+                                    release_msg, msg) != 1)
                 done[k++] = msg;
             taken++;
         }
         for (size_t i = 0; i < k; i++)
-            natsMsg_Destroy(done[i]);
+            ls_nats_msg_release(done[i]);
         n += taken;
     }
     return n;
@@ -607,8 +609,9 @@ static const char *closed_reason(struct ls_nats_source *s, char *why, size_t why
 /*
  * Starts nats.c's library threads (timers, connection callbacks, the message collector) as
  * SCHED_BATCH: they inherit the policy of the thread that creates them, and this thread goes
- * back to its own right after. The collector frees every message the pump destroys; woken
- * as a normal thread it preempted the pump about 3,000 times a second at 50 k/s (the pump's
+ * back to its own right after. The collector frees every message given to natsMsg_Destroy
+ * (JetStream's, and core messages too with a library nats_msg.h does not know); woken as a
+ * normal thread it preempted the pump about 3,000 times a second at 50 k/s (the pump's
  * involuntary context switches matched the collector's wake-ups one for one) to free a dozen
  * messages each time. A batch thread does not preempt on wake-up: it runs on an idle CPU or
  * once the pump naps, and frees the whole list then.
@@ -622,6 +625,7 @@ static natsStatus open_library(void)
     natsStatus st = nats_Open(-1);
     if (restore)
         pthread_setschedparam(pthread_self(), policy, &own);
+    ls_nats_msg_init();
     return st;
 }
 
